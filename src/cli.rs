@@ -1,0 +1,142 @@
+//! The command line (clap derive). Doc comments are the help text; nothing
+//! past [`crate::config`] sees these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::formats::fields::FieldOverride;
+use crate::source::MmapMode;
+
+/// Postmortem of concurrency failures in Go services.
+///
+/// racetrail reads log dumps offline (zap and other JSON-lines access logs
+/// with lock events), replays every goroutine's map accesses and lock holds
+/// in time order, and reports the accesses to one map by different
+/// goroutines whose windows overlap while no common lock protects them —
+/// with the file and line of every record a finding rests on.
+///
+/// Exit status: 0 no findings, 1 findings, 2 error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "racetrail",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan logs and report conflicting map accesses.
+    ///
+    /// Example: racetrail scan dump/
+    Scan(ScanArgs),
+    /// Draw the conflicts as a Graphviz graph (scan --format dot).
+    ///
+    /// Example: racetrail graph dump/ | dot -Tsvg > conflicts.svg
+    Graph(ScanArgs),
+    /// Write the man page or a shell completion script to stdout.
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        what: Generated,
+    },
+}
+
+/// What `racetrail generate` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Generated {
+    Man,
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for a terminal.
+    Table,
+    /// The racetrail.report/v1 JSON document.
+    Json,
+    /// A Graphviz graph.
+    Dot,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Log files or directories (recursed, in name order); `-` or none reads stdin.
+    pub inputs: Vec<PathBuf>,
+
+    /// Output format [default: table; dot for `graph`].
+    #[arg(short, long, value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Windows that come within this of each other overlap (Go syntax: 100us, 1ms).
+    #[arg(long, value_name = "DURATION", default_value = "0")]
+    pub slack: String,
+
+    /// Example pairs kept per conflict site.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub examples: usize,
+
+    /// All inputs are one process (rotated logs): goroutine and map ids are joined across them.
+    #[arg(long)]
+    pub one_process: bool,
+
+    /// Name the field of a concept, e.g. --field actor=worker --field object=cache.
+    ///
+    /// Concepts: time, actor, trace, object, op, phase, pair, start, duration,
+    /// key, lock, mode, waited, caller, msg, child, scope. The name replaces
+    /// the concept's default names; repeat the option to give several.
+    #[arg(long = "field", value_name = "CONCEPT=NAME")]
+    pub fields: Vec<FieldOverride>,
+
+    /// How files are read: auto maps large files into memory.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub mmap: MmapMode,
+
+    /// Fail (exit 2) when more lines than this cannot be parsed [default: unlimited].
+    #[arg(long, value_name = "N")]
+    pub max_errors: Option<u64>,
+
+    /// Longer lines are diagnostics, not records.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub max_line_bytes: usize,
+
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print nothing but the report (no progress, no messages).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// When to colour the table.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

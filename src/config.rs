@@ -1,0 +1,83 @@
+//! Validated settings built from the command line; nothing clap past here.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::cli::{ColorChoice, OutputFormat, ScanArgs};
+use crate::formats::ParseOptions;
+use crate::formats::fields::FieldTable;
+use crate::formats::time::go_duration_ns;
+use crate::pipeline::Settings;
+use crate::replay::conflicts::SweepOptions;
+use crate::source::MmapMode;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("--slack {0:?}: expected a duration with a unit, such as 100us or 1ms")]
+    Slack(String),
+    #[error("--slack {0:?}: must not be negative")]
+    NegativeSlack(String),
+    #[error("--threads must be at least 1")]
+    Threads,
+    #[error("--max-line-bytes must be at least 1")]
+    MaxLine,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub inputs: Vec<PathBuf>,
+    pub format: OutputFormat,
+    pub settings: Settings,
+    pub mmap: MmapMode,
+    pub max_errors: Option<u64>,
+    pub threads: Option<usize>,
+    pub quiet: bool,
+    pub color: bool,
+    pub progress: bool,
+}
+
+impl Config {
+    pub fn new(args: ScanArgs, default_format: OutputFormat) -> Result<Config, ConfigError> {
+        let slack =
+            go_duration_ns(&args.slack).ok_or_else(|| ConfigError::Slack(args.slack.clone()))?;
+        if slack < 0 {
+            return Err(ConfigError::NegativeSlack(args.slack));
+        }
+        if args.threads == Some(0) {
+            return Err(ConfigError::Threads);
+        }
+        if args.max_line_bytes == 0 {
+            return Err(ConfigError::MaxLine);
+        }
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        Ok(Config {
+            inputs: args.inputs,
+            format: args.format.unwrap_or(default_format),
+            settings: Settings {
+                parse: ParseOptions {
+                    fields: FieldTable::new(&args.fields),
+                    max_line_bytes: args.max_line_bytes,
+                    ..ParseOptions::default()
+                },
+                sweep: SweepOptions {
+                    slack,
+                    examples: args.examples,
+                },
+                one_process: args.one_process,
+            },
+            mmap: args.mmap,
+            max_errors: args.max_errors,
+            threads: args.threads,
+            quiet: args.quiet,
+            color,
+            progress: !args.quiet && std::io::stderr().is_terminal(),
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! The normalized event: one per access or lock record, fixed-size and
+//! `Copy`, ordered by (time, input, line).
+
+use crate::intern::Sym;
+
+/// A map operation. Write-like ops are `Write`, `Delete` and `Clear`; a
+/// `Range` is a read that iterates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Op {
+    Read,
+    Range,
+    Write,
+    Delete,
+    Clear,
+}
+
+impl Op {
+    pub fn is_write(self) -> bool {
+        matches!(self, Op::Write | Op::Delete | Op::Clear)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Read => "read",
+            Op::Range => "range",
+            Op::Write => "write",
+            Op::Delete => "delete",
+            Op::Clear => "clear",
+        }
+    }
+}
+
+/// What a record means for the replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+    /// Opens an access window at `time`.
+    AccessBegin,
+    /// Closes the innermost matching open window at `time`.
+    AccessEnd,
+    /// A whole window in one record: `start..end` (a point when equal).
+    AccessSpan,
+    LockWait,
+    /// `start` is the wait's beginning when the record says how long it waited.
+    LockAcquired,
+    LockReleased,
+}
+
+/// Lock hold or wait mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Mode {
+    Exclusive,
+    Shared,
+}
+
+/// One access or lock record, 64 bytes. Strings are interned [`Sym`]s; times
+/// are integer nanoseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug)]
+pub struct Event {
+    /// The record's own time; the sort key.
+    pub time: i64,
+    /// `AccessSpan`: window start; `LockAcquired`: wait start or `i64::MIN`.
+    pub start: i64,
+    /// `AccessSpan`: window end.
+    pub end: i64,
+    pub input: u32,
+    /// 1-based line number in the input.
+    pub line: u32,
+    /// Scope: index into the run's scope table (set after parsing).
+    pub scope: u32,
+    pub actor: Sym,
+    /// The map of an access or the lock of a lock event.
+    pub object: Sym,
+    pub trace: Sym,
+    pub key: Sym,
+    pub caller: Sym,
+    /// Pairs a begin with its end when the log carries an access id.
+    pub pair: Sym,
+    /// Joined process fields (`pid`, `host`, …) before scopes are resolved.
+    pub scope_fields: Sym,
+    pub kind: Kind,
+    pub op: Op,
+    pub mode: Mode,
+}
+
+impl Event {
+    /// The total order of the replay: time, then input, then line.
+    pub fn order_key(&self) -> (i64, u32, u32) {
+        (self.time, self.input, self.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_is_compact() {
+        assert!(
+            std::mem::size_of::<Event>() <= 72,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! The access-log field convention: which record field carries which concept.
+//!
+//! Each concept has field names in priority order (the first the record has
+//! wins); `--field CONCEPT=NAME` replaces a concept's list. Lookup is by key
+//! length, then a short comparison, so the hot path never hashes a key.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A concept of the convention (DESIGN.md, "The access-log convention").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Concept {
+    /// Integer nanoseconds; wins over `Time`.
+    TimeNs,
+    Time,
+    Actor,
+    Trace,
+    Object,
+    Op,
+    Phase,
+    Pair,
+    Start,
+    Duration,
+    Key,
+    Lock,
+    Mode,
+    Waited,
+    Caller,
+    Msg,
+    Child,
+    Scope,
+}
+
+pub const N_CONCEPTS: usize = Concept::Scope as usize + 1;
+/// At most this many process fields make up a scope.
+pub const MAX_SCOPE_FIELDS: usize = 8;
+
+impl Concept {
+    pub const ALL: [Concept; N_CONCEPTS] = [
+        Concept::TimeNs,
+        Concept::Time,
+        Concept::Actor,
+        Concept::Trace,
+        Concept::Object,
+        Concept::Op,
+        Concept::Phase,
+        Concept::Pair,
+        Concept::Start,
+        Concept::Duration,
+        Concept::Key,
+        Concept::Lock,
+        Concept::Mode,
+        Concept::Waited,
+        Concept::Caller,
+        Concept::Msg,
+        Concept::Child,
+        Concept::Scope,
+    ];
+
+    /// The name used by `--field` (the ns-time concept has none of its own).
+    pub fn name(self) -> &'static str {
+        match self {
+            Concept::TimeNs => "time_ns",
+            Concept::Time => "time",
+            Concept::Actor => "actor",
+            Concept::Trace => "trace",
+            Concept::Object => "object",
+            Concept::Op => "op",
+            Concept::Phase => "phase",
+            Concept::Pair => "pair",
+            Concept::Start => "start",
+            Concept::Duration => "duration",
+            Concept::Key => "key",
+            Concept::Lock => "lock",
+            Concept::Mode => "mode",
+            Concept::Waited => "waited",
+            Concept::Caller => "caller",
+            Concept::Msg => "msg",
+            Concept::Child => "child",
+            Concept::Scope => "scope",
+        }
+    }
+
+    fn defaults(self) -> &'static [&'static str] {
+        match self {
+            Concept::TimeNs => &["ts_ns", "t_ns", "time_ns"],
+            Concept::Time => &["ts", "time", "timestamp", "@timestamp", "T"],
+            Concept::Actor => &[
+                "goroutine",
+                "goid",
+                "gid",
+                "goroutine_id",
+                "tid",
+                "thread",
+                "thread_id",
+            ],
+            Concept::Trace => &["trace_id", "traceID", "traceId", "trace"],
+            Concept::Object => &["map", "map_id", "map_addr", "map_hash", "object", "obj"],
+            Concept::Op => &["op", "access", "access_mode", "action"],
+            Concept::Phase => &["phase"],
+            Concept::Pair => &["acc_id", "access_id", "span_id", "seq"],
+            Concept::Start => &["start_ns", "begin_ns"],
+            Concept::Duration => &["dur_ns", "duration_ns", "elapsed_ns", "duration", "elapsed"],
+            Concept::Key => &["key", "map_key"],
+            Concept::Lock => &["lock", "lock_id", "mutex"],
+            Concept::Mode => &["mode"],
+            Concept::Waited => &["waited_ns", "wait_ns"],
+            Concept::Caller => &["caller", "C", "source"],
+            Concept::Msg => &["msg", "message", "M"],
+            Concept::Child => &["child", "child_goid", "child_goroutine"],
+            Concept::Scope => &["pid", "host", "hostname", "pod", "instance"],
+        }
+    }
+}
+
+impl FromStr for Concept {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Concept::ALL
+            .into_iter()
+            .find(|c| *c != Concept::TimeNs && c.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Concept::ALL[1..].iter().map(|c| c.name()).collect();
+                format!("unknown concept {s:?} (one of: {})", names.join(", "))
+            })
+    }
+}
+
+/// `--field CONCEPT=NAME`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldOverride {
+    pub concept: Concept,
+    pub name: String,
+}
+
+impl FromStr for FieldOverride {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (concept, name) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected CONCEPT=NAME, got {s:?}"))?;
+        if name.is_empty() {
+            return Err(format!("empty field name in {s:?}"));
+        }
+        Ok(FieldOverride {
+            concept: concept.parse()?,
+            name: name.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for FieldOverride {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.concept.name(), self.name)
+    }
+}
+
+/// What a key means: its concept and its rank in that concept's list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldMeaning {
+    pub concept: Concept,
+    pub rank: u8,
+    /// The name ends in `_ns`: an integer of nanoseconds.
+    pub ns: bool,
+}
+
+const MAX_KEY_LEN: usize = 48;
+
+/// Key → meaning, indexed by key length.
+#[derive(Clone, Debug)]
+pub struct FieldTable {
+    by_len: Vec<Vec<(Box<[u8]>, FieldMeaning)>>,
+    /// Scope field names, in the order their values are joined.
+    pub scope_names: Vec<String>,
+}
+
+impl Default for FieldTable {
+    fn default() -> Self {
+        FieldTable::new(&[])
+    }
+}
+
+impl FieldTable {
+    pub fn new(overrides: &[FieldOverride]) -> Self {
+        let mut lists: Vec<Vec<String>> = Concept::ALL
+            .iter()
+            .map(|c| c.defaults().iter().map(|s| s.to_string()).collect())
+            .collect();
+        let mut replaced = [false; N_CONCEPTS];
+        for o in overrides {
+            let i = o.concept as usize;
+            if !replaced[i] {
+                lists[i].clear();
+                replaced[i] = true;
+                if o.concept == Concept::Time {
+                    // Naming the time field means "use this one".
+                    lists[Concept::TimeNs as usize].clear();
+                }
+            }
+            lists[i].push(o.name.clone());
+        }
+        lists[Concept::Scope as usize].truncate(MAX_SCOPE_FIELDS);
+        let mut by_len: Vec<Vec<(Box<[u8]>, FieldMeaning)>> = vec![Vec::new(); MAX_KEY_LEN + 1];
+        for (ci, names) in lists.iter().enumerate() {
+            for (rank, name) in names.iter().enumerate() {
+                let bytes = name.as_bytes();
+                if bytes.len() > MAX_KEY_LEN {
+                    by_len.resize(bytes.len() + 1, Vec::new());
+                }
+                let slot = &mut by_len[bytes.len()];
+                // A name claimed twice keeps its first meaning.
+                if slot.iter().any(|(k, _)| &**k == bytes) {
+                    continue;
+                }
+                slot.push((
+                    bytes.into(),
+                    FieldMeaning {
+                        concept: Concept::ALL[ci],
+                        rank: rank as u8,
+                        ns: name.ends_with("_ns"),
+                    },
+                ));
+            }
+        }
+        FieldTable {
+            by_len,
+            scope_names: lists[Concept::Scope as usize].clone(),
+        }
+    }
+
+    #[inline]
+    pub fn lookup(&self, key: &[u8]) -> Option<FieldMeaning> {
+        self.by_len
+            .get(key.len())?
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, m)| *m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_rank_in_order() {
+        let t = FieldTable::default();
+        let m = t.lookup(b"map").unwrap();
+        assert_eq!((m.concept, m.rank), (Concept::Object, 0));
+        let m = t.lookup(b"map_id").unwrap();
+        assert_eq!((m.concept, m.rank), (Concept::Object, 1));
+        assert!(t.lookup(b"dur_ns").unwrap().ns);
+        assert!(!t.lookup(b"duration").unwrap().ns);
+        assert_eq!(t.lookup(b"nope"), None);
+    }
+
+    #[test]
+    fn override_replaces_list() {
+        let o: FieldOverride = "actor=worker".parse().unwrap();
+        let t = FieldTable::new(&[o]);
+        assert_eq!(t.lookup(b"worker").unwrap().concept, Concept::Actor);
+        assert_eq!(t.lookup(b"goroutine"), None);
+        assert!("nonsense=x".parse::<FieldOverride>().is_err());
+        assert!("actor".parse::<FieldOverride>().is_err());
+    }
+}

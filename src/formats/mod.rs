@@ -1,0 +1,377 @@
+//! Input formats: one module per format, and the normalization of a parsed
+//! record into an [`Event`] by the access-log convention.
+//!
+//! A chunk (whole lines of one input) is parsed line by line: a line that
+//! looks like a JSON object is scanned ([`json`]); a JSON line that breaks is
+//! a diagnostic at its column; every other line is context. A record becomes
+//! an access or lock event when it names an object (or lock) and an op.
+
+pub mod fields;
+pub mod json;
+pub mod time;
+
+use std::borrow::Cow;
+
+use crate::event::{Event, Kind, Mode, Op};
+use crate::intern::{Interner, Sym};
+use fields::{Concept, FieldTable};
+use json::RawRecord;
+
+/// Formats seen in an input, as a bit set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Formats(u8);
+
+impl Formats {
+    pub const JSON: Formats = Formats(1);
+
+    pub fn insert(&mut self, f: Formats) {
+        self.0 |= f.0;
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.0 & Formats::JSON.0 != 0 {
+            v.push("json");
+        }
+        v
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem with one line, before the chunk's line base is known.
+#[derive(Clone, Debug)]
+pub struct LineDiag {
+    /// 1-based line within the chunk.
+    pub line: u32,
+    /// 1-based byte column.
+    pub col: u32,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Settings the parsers need.
+#[derive(Clone, Debug)]
+pub struct ParseOptions {
+    pub fields: FieldTable,
+    /// Longer lines are diagnostics, not records.
+    pub max_line_bytes: usize,
+    /// Diagnostics kept per chunk (all are counted).
+    pub max_diags: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            fields: FieldTable::default(),
+            max_line_bytes: 1 << 20,
+            max_diags: 100,
+        }
+    }
+}
+
+/// What parsing a chunk produced; symbols are chunk-local until absorbed.
+#[derive(Debug, Default)]
+pub struct ChunkOut<'a> {
+    pub events: Vec<Event>,
+    pub interner: Interner<'a>,
+    pub lines: u32,
+    pub records: u64,
+    pub context: u64,
+    pub parse_errors: u64,
+    pub warnings: u64,
+    pub diags: Vec<LineDiag>,
+    pub formats: Formats,
+}
+
+impl ChunkOut<'_> {
+    fn diag(&mut self, max: usize, line: u32, col: u32, severity: Severity, message: String) {
+        if severity == Severity::Error {
+            self.parse_errors += 1;
+        } else {
+            self.warnings += 1;
+        }
+        if self.diags.len() < max {
+            self.diags.push(LineDiag {
+                line,
+                col,
+                severity,
+                message,
+            });
+        }
+    }
+}
+
+/// Parses whole lines of input `input`; `data` ends at a line boundary.
+pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> ChunkOut<'a> {
+    let mut out = ChunkOut::default();
+    let mut rec = RawRecord::default();
+    let mut scratch = Vec::new();
+    let mut line_no: u32 = 0;
+    let mut pos = 0;
+    while pos < data.len() {
+        let end = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |n| pos + n);
+        let mut line = &data[pos..end];
+        pos = end + 1;
+        line_no += 1;
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        if line.len() > opts.max_line_bytes {
+            let msg = format!(
+                "line of {} bytes is longer than the limit of {} bytes; skipped",
+                line.len(),
+                opts.max_line_bytes
+            );
+            out.diag(opts.max_diags, line_no, 1, Severity::Error, msg);
+            continue;
+        }
+        if !json::looks_like_object(line) {
+            out.context += 1;
+            continue;
+        }
+        rec.clear();
+        if let Err(e) = json::scan_object(line, &opts.fields, &mut rec) {
+            let msg = format!("invalid JSON record: expected {}", e.expected);
+            out.diag(
+                opts.max_diags,
+                line_no,
+                e.offset as u32 + 1,
+                Severity::Error,
+                msg,
+            );
+            continue;
+        }
+        out.records += 1;
+        out.formats.insert(Formats::JSON);
+        match normalize(&rec, &opts.fields, &mut out.interner, &mut scratch) {
+            Ok(Some(mut ev)) => {
+                ev.input = input;
+                ev.line = line_no;
+                out.events.push(ev);
+            }
+            Ok(None) => {}
+            Err(msg) => out.diag(opts.max_diags, line_no, 1, Severity::Warning, msg),
+        }
+    }
+    out.lines = line_no;
+    out
+}
+
+enum OpClass {
+    Access(Op),
+    Lock(Kind),
+    Other,
+}
+
+fn op_class(text: &[u8]) -> OpClass {
+    let mut buf = [0u8; 16];
+    if text.len() > buf.len() {
+        return OpClass::Other;
+    }
+    let lower = &mut buf[..text.len()];
+    lower.copy_from_slice(text);
+    lower.make_ascii_lowercase();
+    match &*lower {
+        b"read" | b"get" | b"load" | b"lookup" => OpClass::Access(Op::Read),
+        b"write" | b"set" | b"put" | b"store" | b"insert" | b"update" => OpClass::Access(Op::Write),
+        b"delete" | b"del" | b"remove" => OpClass::Access(Op::Delete),
+        b"range" | b"iterate" | b"iter" => OpClass::Access(Op::Range),
+        b"clear" => OpClass::Access(Op::Clear),
+        b"lock_wait" | b"wait" | b"lock wait" => OpClass::Lock(Kind::LockWait),
+        b"lock_acquired" | b"acquire" | b"acquired" | b"lock" | b"lock acquired" => {
+            OpClass::Lock(Kind::LockAcquired)
+        }
+        b"lock_released" | b"release" | b"unlock" | b"released" | b"lock released" => {
+            OpClass::Lock(Kind::LockReleased)
+        }
+        _ => OpClass::Other,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Begin,
+    End,
+    Single,
+}
+
+fn phase_word(word: &[u8]) -> Option<Phase> {
+    let mut buf = [0u8; 8];
+    if word.len() > buf.len() {
+        return None;
+    }
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word);
+    lower.make_ascii_lowercase();
+    match &*lower {
+        b"begin" | b"start" => Some(Phase::Begin),
+        b"end" | b"done" | b"finish" => Some(Phase::End),
+        _ => None,
+    }
+}
+
+fn intern_value<'a>(interner: &mut Interner<'a>, v: Option<&json::Slot<'a>>) -> Sym {
+    match v {
+        None => Sym::NONE,
+        Some(s) if s.value.is_null() => Sym::NONE,
+        Some(s) => match s.value.text() {
+            Cow::Borrowed(b) => interner.intern_borrowed(b),
+            owned => interner.intern(owned),
+        },
+    }
+}
+
+fn time_of(rec: &RawRecord<'_>) -> Result<Option<i64>, String> {
+    let (slot, ns) = match (rec.get(Concept::TimeNs), rec.get(Concept::Time)) {
+        (Some(s), _) => (s, true),
+        (None, Some(s)) => (s, s.ns),
+        (None, None) => return Ok(None),
+    };
+    let text = slot.value.text();
+    time::time_value_ns(&text, slot.value.is_string(), ns)
+        .map(Some)
+        .ok_or_else(|| format!("unreadable time {:?}", String::from_utf8_lossy(&text)))
+}
+
+/// Turns a record into an access or lock event, `None` for other records.
+fn normalize<'a>(
+    rec: &RawRecord<'a>,
+    table: &FieldTable,
+    interner: &mut Interner<'a>,
+    scratch: &mut Vec<u8>,
+) -> Result<Option<Event>, String> {
+    let op_text = rec.get(Concept::Op).map(|s| s.value.text());
+    let class = op_text.as_deref().map_or(OpClass::Other, op_class);
+    let msg = rec.get(Concept::Msg).map(|s| s.value.text());
+    let (kind, op, object) = match class {
+        OpClass::Lock(kind) if rec.get(Concept::Lock).is_some() => (kind, Op::Write, Concept::Lock),
+        OpClass::Access(op) if rec.get(Concept::Object).is_some() => {
+            let phase = match rec.get(Concept::Phase) {
+                Some(p) => phase_word(&p.value.text()),
+                None => msg
+                    .as_deref()
+                    .and_then(|m| m.rsplit(|&c| c == b' ').next())
+                    .and_then(phase_word),
+            };
+            let kind = match phase.unwrap_or(Phase::Single) {
+                Phase::Begin => Kind::AccessBegin,
+                Phase::End => Kind::AccessEnd,
+                Phase::Single => Kind::AccessSpan,
+            };
+            (kind, op, Concept::Object)
+        }
+        OpClass::Other if rec.get(Concept::Lock).is_some() => match msg.as_deref().map(op_class) {
+            Some(OpClass::Lock(kind)) => (kind, Op::Write, Concept::Lock),
+            _ => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let time = time_of(rec)?;
+    let mut ev = Event {
+        time: 0,
+        start: i64::MIN,
+        end: i64::MIN,
+        input: 0,
+        line: 0,
+        scope: 0,
+        actor: intern_value(interner, rec.get(Concept::Actor)),
+        object: intern_value(interner, rec.get(object)),
+        trace: intern_value(interner, rec.get(Concept::Trace)),
+        key: Sym::NONE,
+        caller: intern_value(interner, rec.get(Concept::Caller)),
+        pair: Sym::NONE,
+        scope_fields: scope_sym(rec, table, interner, scratch),
+        kind,
+        op,
+        mode: Mode::Exclusive,
+    };
+    match kind {
+        Kind::AccessSpan => {
+            ev.key = intern_value(interner, rec.get(Concept::Key));
+            let start = match rec.get(Concept::Start) {
+                Some(s) => Some(
+                    time::time_value_ns(&s.value.text(), s.value.is_string(), s.ns)
+                        .ok_or("unreadable start time")?,
+                ),
+                None => None,
+            };
+            let dur = match rec.get(Concept::Duration) {
+                Some(s) => Some(
+                    time::duration_value_ns(&s.value.text(), s.value.is_string(), s.ns)
+                        .ok_or("unreadable duration")?,
+                ),
+                None => None,
+            };
+            let (s, e) = match (start, dur, time) {
+                (Some(s), Some(d), _) => (s, s.saturating_add(d.max(0))),
+                (Some(s), None, Some(t)) => (s, t.max(s)),
+                (Some(s), None, None) => (s, s),
+                (None, Some(d), Some(t)) => (t.saturating_sub(d.max(0)), t),
+                (None, None, Some(t)) => (t, t),
+                (None, _, None) => return Err("access record without a time".into()),
+            };
+            ev.start = s;
+            ev.end = e;
+            ev.time = time.unwrap_or(s);
+        }
+        Kind::AccessBegin | Kind::AccessEnd => {
+            ev.key = intern_value(interner, rec.get(Concept::Key));
+            ev.pair = intern_value(interner, rec.get(Concept::Pair));
+            ev.time = time.ok_or("access record without a time")?;
+        }
+        Kind::LockWait | Kind::LockAcquired | Kind::LockReleased => {
+            ev.time = time.ok_or("lock record without a time")?;
+            ev.mode = match rec.get(Concept::Mode).map(|m| m.value.text()) {
+                Some(m) if is_shared(&m) => Mode::Shared,
+                _ => Mode::Exclusive,
+            };
+            if kind == Kind::LockAcquired
+                && let Some(w) = rec.get(Concept::Waited)
+                && let Some(waited) =
+                    time::duration_value_ns(&w.value.text(), w.value.is_string(), w.ns)
+            {
+                ev.start = ev.time.saturating_sub(waited.max(0));
+            }
+        }
+    }
+    Ok(Some(ev))
+}
+
+fn is_shared(mode: &[u8]) -> bool {
+    mode.eq_ignore_ascii_case(b"r")
+        || mode.eq_ignore_ascii_case(b"read")
+        || mode.eq_ignore_ascii_case(b"shared")
+}
+
+/// The joined process fields (`pid=12 host=a`), `NONE` when the record has none.
+fn scope_sym<'a>(
+    rec: &RawRecord<'a>,
+    table: &FieldTable,
+    interner: &mut Interner<'a>,
+    scratch: &mut Vec<u8>,
+) -> Sym {
+    if rec.scope.iter().all(Option::is_none) {
+        return Sym::NONE;
+    }
+    scratch.clear();
+    for (name, v) in table.scope_names.iter().zip(rec.scope.iter()) {
+        if let Some(v) = v {
+            if !scratch.is_empty() {
+                scratch.push(b' ');
+            }
+            scratch.extend_from_slice(name.as_bytes());
+            scratch.push(b'=');
+            scratch.extend_from_slice(&v.text());
+        }
+    }
+    match interner.get(scratch) {
+        Some(s) => s,
+        None => interner.intern(Cow::Owned(scratch.clone())),
+    }
+}

@@ -1,0 +1,168 @@
+//! racetrail: postmortem of concurrency failures in Go services, from logs.
+//!
+//! ```text
+//! inputs ─► source ─► chunks ─► parse (rayon) ─► merge ids ─► sort ─► replay ─► report ─► render
+//! files,    mmap /    whole     JSON field        interned     time,   windows,   model     table, json,
+//! dirs, -   read      lines     scanner → Event   symbols      input,  holds,               dot
+//!                                                              line    conflicts
+//! ```
+//!
+//! [`run`] is the whole program behind `main`: it returns the exit status and
+//! leaves printing the error to the caller.
+
+#![deny(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod event;
+pub mod formats;
+pub mod intern;
+pub mod pipeline;
+pub mod replay;
+pub mod report;
+pub mod source;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::CommandFactory;
+
+use cli::{Cli, Command, Generated, OutputFormat};
+use config::Config;
+use report::{Renderer, Report};
+use source::{Input, Origin};
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing found.
+    Clean,
+    /// Findings reported.
+    Findings,
+    /// The report was written, but some input could not be read or there
+    /// were more bad lines than allowed.
+    Incomplete,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> ExitCode {
+        ExitCode::from(match o {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::Incomplete => 2,
+        })
+    }
+}
+
+/// Runs a parsed command line, writing the report to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Scan(args) => scan(Config::new(args, OutputFormat::Table)?, out),
+        Command::Graph(args) => scan(Config::new(args, OutputFormat::Dot)?, out),
+        Command::Generate { what } => {
+            generate(what, out)?;
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+/// Writes the man page or a completion script, generated from the CLI definition.
+pub fn generate(what: Generated, out: &mut dyn Write) -> io::Result<()> {
+    let mut cmd = Cli::command();
+    let shell = match what {
+        Generated::Man => return clap_mangen::Man::new(cmd).render(out),
+        Generated::Bash => clap_complete::Shell::Bash,
+        Generated::Zsh => clap_complete::Shell::Zsh,
+        Generated::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(shell, &mut cmd, "racetrail", out);
+    Ok(())
+}
+
+fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    if let Some(n) = config.threads {
+        // Fails only when a pool exists already (a second run in one process).
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    let mut origins = source::expand(&config.inputs)?;
+    if origins.is_empty() {
+        if io::stdin().is_terminal() {
+            bail!("no input: name log files or directories, or pipe a log to stdin");
+        }
+        origins.push(Origin::Stdin);
+    }
+    let mut failed = false;
+    let mut inputs: Vec<Input> = Vec::with_capacity(origins.len());
+    for o in &origins {
+        match source::open(o, config.mmap) {
+            Ok(i) => inputs.push(i),
+            Err(e) => {
+                failed = true;
+                eprintln!("racetrail: error: {e}");
+            }
+        }
+    }
+    let bar = progress_bar(&config, &inputs);
+    let tick = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    let analysis = pipeline::analyze(&inputs, &config.settings, &tick);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let report = Report::build(&analysis);
+    render(&config, &report, out).context("writing the report")?;
+
+    let errors = analysis.parse_errors();
+    if let Some(max) = config.max_errors
+        && errors > max
+    {
+        if !config.quiet {
+            eprintln!("racetrail: error: {errors} lines could not be parsed (--max-errors {max})");
+        }
+        return Ok(Outcome::Incomplete);
+    }
+    Ok(if failed {
+        Outcome::Incomplete
+    } else if report.has_findings() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn render(config: &Config, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let renderer: Box<dyn Renderer> = match config.format {
+        OutputFormat::Table => Box::new(report::table::Table {
+            color: config.color,
+        }),
+        OutputFormat::Json => Box::new(report::json::Json),
+        OutputFormat::Dot => Box::new(report::dot::Dot),
+    };
+    let mut buf = io::BufWriter::with_capacity(1 << 16, out);
+    renderer.render(report, &mut buf)?;
+    buf.flush()
+}
+
+fn progress_bar(config: &Config, inputs: &[Input]) -> Option<indicatif::ProgressBar> {
+    if !config.progress {
+        return None;
+    }
+    let total: u64 = inputs.iter().map(|i| i.bytes().len() as u64).sum();
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} parsing {bytes}/{total_bytes} ({bytes_per_sec}) [{wide_bar}] {eta}",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}

@@ -1,0 +1,233 @@
+//! The stages wired together: open → chunk → parse (parallel) → merge ids
+//! and scopes → sort → replay → conflicts. [`analyze`] returns everything
+//! the report needs; it borrows the inputs' bytes for the ids it interned.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::event::Event;
+use crate::formats::{self, ChunkOut, Formats, ParseOptions, Severity};
+use crate::intern::{Interner, Sym};
+use crate::replay::conflicts::{self, Conflicts, SweepOptions};
+use crate::replay::locksets::{self, Locksets};
+use crate::replay::windows::{self, Windows};
+use crate::source::{self, Input};
+
+/// Chunks are at least this big; smaller ones cost more in merging than
+/// they gain in parallelism.
+const MIN_CHUNK: usize = 1 << 20;
+
+/// Per-input accounting: lines = records + context + parse_errors.
+#[derive(Clone, Debug, Default)]
+pub struct InputStats {
+    pub path: String,
+    pub formats: Formats,
+    pub bytes: u64,
+    pub lines: u64,
+    pub records: u64,
+    pub context: u64,
+    pub parse_errors: u64,
+    /// Binary or otherwise unusable: skipped whole.
+    pub skipped: bool,
+}
+
+/// A problem with an input or a line.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    pub input: u32,
+    /// 0 when it concerns the whole input.
+    pub line: u32,
+    pub col: u32,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Where events belong: one process.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScopeKey {
+    /// Events without process fields belong to their input.
+    Input(u32),
+    /// Joined process fields (`pid=12 host=a`).
+    Fields(Sym),
+    /// `--one-process`.
+    All,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub parse: ParseOptions,
+    pub sweep: SweepOptions,
+    pub one_process: bool,
+}
+
+/// Everything the report is built from.
+pub struct Analysis<'a> {
+    pub inputs: Vec<InputStats>,
+    pub interner: Interner<'a>,
+    pub scopes: Vec<ScopeKey>,
+    pub events: usize,
+    pub windows: Windows,
+    pub locksets: Locksets,
+    pub conflicts: Conflicts,
+    pub diagnostics: Vec<Diagnostic>,
+    /// All diagnostics, including those not kept in `diagnostics`.
+    pub diagnostic_count: u64,
+}
+
+impl Analysis<'_> {
+    /// A scope's display name.
+    pub fn scope_name(&self, scope: u32) -> String {
+        match &self.scopes[scope as usize] {
+            ScopeKey::Input(i) => self.inputs[*i as usize].path.clone(),
+            ScopeKey::Fields(s) => self.interner.str(*s).into_owned(),
+            ScopeKey::All => "all inputs".to_string(),
+        }
+    }
+
+    /// `path:line` of a record.
+    pub fn source(&self, input: u32, line: u32) -> String {
+        format!("{}:{}", self.inputs[input as usize].path, line)
+    }
+
+    pub fn parse_errors(&self) -> u64 {
+        self.inputs.iter().map(|i| i.parse_errors).sum()
+    }
+}
+
+/// Runs the pipeline over opened inputs. `progress` is told the bytes of
+/// each chunk as it is parsed.
+pub fn analyze<'a>(
+    inputs: &'a [Input],
+    settings: &Settings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Analysis<'a> {
+    let mut stats: Vec<InputStats> = inputs
+        .iter()
+        .map(|i| InputStats {
+            path: i.path.clone(),
+            bytes: i.bytes().len() as u64,
+            ..InputStats::default()
+        })
+        .collect();
+    let mut diagnostics = Vec::new();
+    let total: usize = inputs.iter().map(|i| i.bytes().len()).sum();
+    let target = (total / (rayon::current_num_threads() * 8).max(1)).max(MIN_CHUNK);
+    let mut jobs: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+    for (n, input) in inputs.iter().enumerate() {
+        let bytes = input.bytes();
+        if source::looks_binary(bytes) {
+            stats[n].skipped = true;
+            diagnostics.push(Diagnostic {
+                input: n as u32,
+                line: 0,
+                col: 0,
+                severity: Severity::Warning,
+                message: "binary data (NUL bytes), not a log; input skipped".into(),
+            });
+            continue;
+        }
+        jobs.extend(
+            source::chunks(bytes, target)
+                .into_iter()
+                .map(|r| (n as u32, r)),
+        );
+    }
+
+    let outs: Vec<ChunkOut<'a>> = jobs
+        .par_iter()
+        .map(|(n, range)| {
+            let out = formats::parse_chunk(
+                &inputs[*n as usize].bytes()[range.clone()],
+                *n,
+                &settings.parse,
+            );
+            progress(range.len() as u64);
+            out
+        })
+        .collect();
+
+    // Merge: global ids, line numbers, scopes, accounting, diagnostics.
+    let mut interner = Interner::new();
+    let mut scopes: Vec<ScopeKey> = Vec::new();
+    let mut scope_ids: FxHashMap<ScopeKey, u32> = FxHashMap::default();
+    let mut line_base: Vec<u32> = vec![0; inputs.len()];
+    let mut events: Vec<Event> = Vec::with_capacity(outs.iter().map(|o| o.events.len()).sum());
+    let mut diagnostic_count = diagnostics.len() as u64;
+    for ((n, _), out) in jobs.iter().zip(outs) {
+        let n = *n as usize;
+        let base = line_base[n];
+        let st = &mut stats[n];
+        st.lines += out.lines as u64;
+        st.records += out.records;
+        st.context += out.context;
+        st.parse_errors += out.parse_errors;
+        st.formats.insert(out.formats);
+        diagnostic_count += out.parse_errors + out.warnings;
+        diagnostics.extend(out.diags.into_iter().map(|d| Diagnostic {
+            input: n as u32,
+            line: base + d.line,
+            col: d.col,
+            severity: d.severity,
+            message: d.message,
+        }));
+        line_base[n] += out.lines;
+        let remap = interner.absorb(out.interner);
+        let map = |s: Sym| remap[s.0 as usize];
+        for mut ev in out.events {
+            ev.actor = map(ev.actor);
+            ev.object = map(ev.object);
+            ev.trace = map(ev.trace);
+            ev.key = map(ev.key);
+            ev.caller = map(ev.caller);
+            ev.pair = map(ev.pair);
+            ev.scope_fields = map(ev.scope_fields);
+            ev.line += base;
+            let key = if settings.one_process {
+                ScopeKey::All
+            } else if ev.scope_fields.is_none() {
+                ScopeKey::Input(ev.input)
+            } else {
+                ScopeKey::Fields(ev.scope_fields)
+            };
+            ev.scope = match scope_ids.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let id = scopes.len() as u32;
+                    scopes.push(key.clone());
+                    scope_ids.insert(key, id);
+                    id
+                }
+            };
+            events.push(ev);
+        }
+    }
+
+    // Each input is nearly sorted already; the stable merge sort finds its runs.
+    events.par_sort_by_key(Event::order_key);
+
+    let mut windows = windows::build(&events);
+    for u in &windows.unmatched {
+        diagnostic_count += 1;
+        diagnostics.push(Diagnostic {
+            input: u.input,
+            line: u.line,
+            col: 1,
+            severity: Severity::Warning,
+            message: u.message.to_string(),
+        });
+    }
+    let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
+    let conflicts = conflicts::find(&windows.accesses, &locksets, settings.sweep);
+    diagnostics.sort();
+    Analysis {
+        inputs: stats,
+        interner,
+        scopes,
+        events: events.len(),
+        windows,
+        locksets,
+        conflicts,
+        diagnostics,
+        diagnostic_count,
+    }
+}

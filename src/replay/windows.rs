@@ -1,0 +1,171 @@
+//! Access windows and lock holds from time-ordered events.
+//!
+//! A begin opens a window, closed by the innermost open begin with the same
+//! pairing id, else the same (scope, actor, object, op, key); a single record
+//! is a whole window. A hold runs from `lock_acquired` to the innermost
+//! matching `lock_released` of the same (scope, actor, lock). Windows and
+//! holds still open at the end of the input stay open (`OPEN`).
+
+use rustc_hash::FxHashMap;
+
+use crate::event::{Event, Kind, Mode, Op};
+use crate::intern::Sym;
+
+/// The end of a window or hold that never closed.
+pub const OPEN: i64 = i64::MAX;
+
+/// One access window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    pub start: i64,
+    /// `OPEN` when the access never ended.
+    pub end: i64,
+    pub scope: u32,
+    pub object: Sym,
+    pub actor: Sym,
+    pub trace: Sym,
+    pub key: Sym,
+    pub caller: Sym,
+    /// Where the begin (or single) record is.
+    pub input: u32,
+    pub line: u32,
+    /// Where the end record is; `end_line` 0 when there is none.
+    pub end_input: u32,
+    pub end_line: u32,
+    pub op: Op,
+    /// Index into the run's [`Locksets`](super::locksets::Locksets).
+    pub lockset: u32,
+}
+
+impl Access {
+    pub fn is_open(&self) -> bool {
+        self.end == OPEN
+    }
+}
+
+/// One lock hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hold {
+    pub start: i64,
+    pub end: i64,
+    pub scope: u32,
+    pub actor: Sym,
+    pub lock: Sym,
+    pub mode: Mode,
+    pub input: u32,
+    pub line: u32,
+}
+
+/// A record the replay could not use (an end without a begin, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unmatched {
+    pub input: u32,
+    pub line: u32,
+    pub message: &'static str,
+}
+
+#[derive(Debug, Default)]
+pub struct Windows {
+    pub accesses: Vec<Access>,
+    pub holds: Vec<Hold>,
+    pub unmatched: Vec<Unmatched>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum PairKey {
+    Id(u32, Sym),
+    Fields(u32, Sym, Sym, Op, Sym),
+}
+
+/// Builds windows and holds; `events` must be in replay order.
+pub fn build(events: &[Event]) -> Windows {
+    let mut w = Windows::default();
+    let mut open_access: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
+    let mut open_hold: FxHashMap<(u32, Sym, Sym), Vec<u32>> = FxHashMap::default();
+    for ev in events {
+        match ev.kind {
+            Kind::AccessSpan | Kind::AccessBegin => {
+                let (start, end) = match ev.kind {
+                    Kind::AccessSpan => (ev.start, ev.end.max(ev.start)),
+                    _ => (ev.time, OPEN),
+                };
+                let idx = w.accesses.len() as u32;
+                w.accesses.push(Access {
+                    start,
+                    end,
+                    scope: ev.scope,
+                    object: ev.object,
+                    actor: ev.actor,
+                    trace: ev.trace,
+                    key: ev.key,
+                    caller: ev.caller,
+                    input: ev.input,
+                    line: ev.line,
+                    end_input: ev.input,
+                    end_line: 0,
+                    op: ev.op,
+                    lockset: 0,
+                });
+                if ev.kind == Kind::AccessBegin {
+                    open_access.entry(pair_key(ev)).or_default().push(idx);
+                }
+            }
+            Kind::AccessEnd => match open_access.get_mut(&pair_key(ev)).and_then(Vec::pop) {
+                Some(idx) => {
+                    let a = &mut w.accesses[idx as usize];
+                    a.end = ev.time.max(a.start);
+                    a.end_input = ev.input;
+                    a.end_line = ev.line;
+                }
+                None => w.unmatched.push(Unmatched {
+                    input: ev.input,
+                    line: ev.line,
+                    message: "access end without a matching begin; ignored",
+                }),
+            },
+            Kind::LockAcquired => {
+                let idx = w.holds.len() as u32;
+                w.holds.push(Hold {
+                    start: ev.time,
+                    end: OPEN,
+                    scope: ev.scope,
+                    actor: ev.actor,
+                    lock: ev.object,
+                    mode: ev.mode,
+                    input: ev.input,
+                    line: ev.line,
+                });
+                open_hold
+                    .entry((ev.scope, ev.actor, ev.object))
+                    .or_default()
+                    .push(idx);
+            }
+            Kind::LockReleased => {
+                match open_hold
+                    .get_mut(&(ev.scope, ev.actor, ev.object))
+                    .and_then(Vec::pop)
+                {
+                    Some(idx) => {
+                        let h = &mut w.holds[idx as usize];
+                        h.end = ev.time.max(h.start);
+                    }
+                    None => w.unmatched.push(Unmatched {
+                        input: ev.input,
+                        line: ev.line,
+                        message: "lock released without a matching acquire; ignored",
+                    }),
+                }
+            }
+            Kind::LockWait => {}
+        }
+    }
+    w
+}
+
+fn pair_key(ev: &Event) -> PairKey {
+    if ev.pair.is_none() {
+        PairKey::Fields(ev.scope, ev.actor, ev.object, ev.op, ev.key)
+    } else {
+        PairKey::Id(ev.scope, ev.pair)
+    }
+}

@@ -1,0 +1,376 @@
+//! The report model — the wire types of `racetrail.report/v1` — built from an
+//! [`Analysis`], and one renderer per output format.
+//!
+//! Everything here is sorted by content, never by hash-map order, so the same
+//! inputs give byte-identical output.
+
+pub mod dot;
+pub mod json;
+pub mod table;
+pub mod text;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::formats::Severity;
+use crate::intern::Sym;
+use crate::pipeline::Analysis;
+use crate::replay::conflicts::SiteStats;
+use crate::replay::windows::{Access, OPEN};
+
+pub const SCHEMA: &str = "racetrail.report/v1";
+/// At most this many trace ids are listed per conflict site.
+const MAX_TRACES: usize = 20;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub inputs: Vec<InputReport>,
+    pub summary: Summary,
+    pub conflict_sites: Vec<ConflictSite>,
+    pub conflicts: Vec<Conflict>,
+    pub diagnostics: Vec<DiagnosticReport>,
+    /// Per (scope, object, actor) participation, for the graph renderers.
+    #[serde(skip)]
+    pub graph: Vec<GraphEdge>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputReport {
+    pub path: String,
+    pub formats: Vec<&'static str>,
+    pub bytes: u64,
+    pub lines: u64,
+    pub records: u64,
+    pub context: u64,
+    pub parse_errors: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub events: u64,
+    pub accesses: u64,
+    pub open_accesses: u64,
+    pub holds: u64,
+    pub actors: u64,
+    pub objects: u64,
+    pub conflicts: u64,
+    pub conflict_sites: u64,
+    pub parse_errors: u64,
+    pub diagnostics: u64,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Side {
+    pub op: &'static str,
+    pub site: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConflictSite {
+    pub id: String,
+    pub fingerprint: String,
+    pub kind: &'static str,
+    pub scope: String,
+    pub object: String,
+    pub sides: [Side; 2],
+    pub conflicts: u64,
+    pub actors: u64,
+    pub traces: Vec<String>,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    pub examples: Vec<Conflict>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Conflict {
+    pub object: String,
+    pub scope: String,
+    pub kind: &'static str,
+    /// Null when both windows are open.
+    pub overlap_ns: Option<i64>,
+    pub a: ConflictSide,
+    pub b: ConflictSide,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConflictSide {
+    pub actor: String,
+    pub trace: Option<String>,
+    pub op: &'static str,
+    pub key: Option<String>,
+    pub start_ns: i64,
+    pub end_ns: Option<i64>,
+    pub site: String,
+    pub source: String,
+    pub end_source: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiagnosticReport {
+    pub source: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// One actor's part in the conflicts on one object.
+#[derive(Debug)]
+pub struct GraphEdge {
+    pub scope: String,
+    pub object: String,
+    pub actor: String,
+    pub ops: Vec<&'static str>,
+    pub pairs: u64,
+    pub traces: Vec<String>,
+}
+
+/// Where the report goes and how it looks.
+pub trait Renderer {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// 64-bit FNV-1a: a stable hash for ids and fingerprints (not for security).
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in p.as_bytes().iter().chain(std::iter::once(&0u8)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// An object id that is an address or hash rather than a name: it changes
+/// between runs, so it stays out of fingerprints.
+fn is_address_like(s: &str) -> bool {
+    let hex = s.strip_prefix("0x").unwrap_or(s);
+    !hex.is_empty()
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        && (s.starts_with("0x") || hex.len() >= 8 || hex.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn opt(s: std::borrow::Cow<'_, str>) -> Option<String> {
+    if s.is_empty() {
+        None
+    } else {
+        Some(s.into_owned())
+    }
+}
+
+impl Report {
+    pub fn build(an: &Analysis<'_>) -> Report {
+        let sym = |s: Sym| an.interner.str(s).into_owned();
+        let site_name = |s: Sym| {
+            if s.is_none() { "?".to_string() } else { sym(s) }
+        };
+        let accesses = &an.windows.accesses;
+        let side = |a: &Access| ConflictSide {
+            actor: sym(a.actor),
+            trace: opt(an.interner.str(a.trace)),
+            op: a.op.name(),
+            key: opt(an.interner.str(a.key)),
+            start_ns: a.start,
+            end_ns: (a.end != OPEN).then_some(a.end),
+            site: site_name(a.caller),
+            source: an.source(a.input, a.line),
+            end_source: (a.end_line != 0).then(|| an.source(a.end_input, a.end_line)),
+        };
+        let example = |s: &SiteStats, (x, y): (u32, u32)| {
+            let (a, b) = (&accesses[x as usize], &accesses[y as usize]);
+            let overlap = match (a.end.min(b.end), a.start.max(b.start)) {
+                (OPEN, _) => None,
+                (end, start) => Some(end - start),
+            };
+            Conflict {
+                object: sym(s.object),
+                scope: an.scope_name(s.scope),
+                kind: s.kind.name(),
+                overlap_ns: overlap,
+                a: side(a),
+                b: side(b),
+            }
+        };
+
+        let mut sites: Vec<ConflictSite> = an
+            .conflicts
+            .sites
+            .iter()
+            .map(|s| {
+                let scope = an.scope_name(s.scope);
+                let object = sym(s.object);
+                let sides = s.sides.map(|(op, caller)| Side {
+                    op: op.name(),
+                    site: site_name(caller),
+                });
+                let mut fp = vec![
+                    "conflict",
+                    sides[0].op,
+                    &sides[0].site,
+                    sides[1].op,
+                    &sides[1].site,
+                ];
+                if !is_address_like(&object) {
+                    fp.push(&object);
+                }
+                let fingerprint = format!("{:016x}", fnv1a(&fp));
+                let id = format!(
+                    "{:012x}",
+                    fnv1a(&[
+                        &scope,
+                        &object,
+                        sides[0].op,
+                        &sides[0].site,
+                        sides[1].op,
+                        &sides[1].site
+                    ]) >> 16
+                );
+                let mut traces: Vec<String> = s.traces.iter().map(|&t| sym(t)).collect();
+                traces.sort();
+                traces.truncate(MAX_TRACES);
+                ConflictSite {
+                    id,
+                    fingerprint,
+                    kind: s.kind.name(),
+                    scope,
+                    object,
+                    sides,
+                    conflicts: s.pairs,
+                    actors: s.actors.len() as u64,
+                    traces,
+                    first_ns: s.first,
+                    last_ns: s.last,
+                    examples: s.examples.iter().map(|&e| example(s, e)).collect(),
+                }
+            })
+            .collect();
+        sites.sort_by(|a, b| {
+            b.conflicts
+                .cmp(&a.conflicts)
+                .then_with(|| (&a.scope, &a.object, &a.sides).cmp(&(&b.scope, &b.object, &b.sides)))
+        });
+        let conflicts = sites
+            .iter()
+            .flat_map(|s| s.examples.iter().cloned())
+            .collect();
+
+        let mut graph: Vec<GraphEdge> = an
+            .conflicts
+            .actors
+            .iter()
+            .map(|st| {
+                let mut traces: Vec<String> = st.traces.iter().map(|&t| sym(t)).collect();
+                traces.sort();
+                GraphEdge {
+                    scope: an.scope_name(st.scope),
+                    object: sym(st.object),
+                    actor: sym(st.actor),
+                    ops: st.ops.iter().map(|o| o.name()).collect(),
+                    pairs: st.pairs,
+                    traces,
+                }
+            })
+            .collect();
+        graph.sort_by(|a, b| {
+            (&a.scope, &a.object, natural_key(&a.actor)).cmp(&(
+                &b.scope,
+                &b.object,
+                natural_key(&b.actor),
+            ))
+        });
+
+        let mut actors: Vec<(u32, Sym)> = accesses.iter().map(|a| (a.scope, a.actor)).collect();
+        actors.extend(an.windows.holds.iter().map(|h| (h.scope, h.actor)));
+        actors.sort_unstable();
+        actors.dedup();
+        let mut objects: Vec<(u32, Sym)> = accesses.iter().map(|a| (a.scope, a.object)).collect();
+        objects.sort_unstable();
+        objects.dedup();
+
+        let summary = Summary {
+            events: an.events as u64,
+            accesses: accesses.len() as u64,
+            open_accesses: accesses.iter().filter(|a| a.is_open()).count() as u64,
+            holds: an.windows.holds.len() as u64,
+            actors: actors.len() as u64,
+            objects: objects.len() as u64,
+            conflicts: an.conflicts.total_pairs(),
+            conflict_sites: sites.len() as u64,
+            parse_errors: an.parse_errors(),
+            diagnostics: an.diagnostic_count,
+        };
+        let inputs = an
+            .inputs
+            .iter()
+            .map(|i| InputReport {
+                path: i.path.clone(),
+                formats: i.formats.names(),
+                bytes: i.bytes,
+                lines: i.lines,
+                records: i.records,
+                context: i.context,
+                parse_errors: i.parse_errors,
+                skipped: i.skipped,
+            })
+            .collect();
+        let diagnostics = an
+            .diagnostics
+            .iter()
+            .map(|d| DiagnosticReport {
+                source: if d.line == 0 {
+                    an.inputs[d.input as usize].path.clone()
+                } else {
+                    format!("{}:{}:{}", an.inputs[d.input as usize].path, d.line, d.col)
+                },
+                severity: d.severity,
+                message: d.message.clone(),
+            })
+            .collect();
+        Report {
+            schema: SCHEMA,
+            inputs,
+            summary,
+            conflict_sites: sites,
+            conflicts,
+            diagnostics,
+            graph,
+        }
+    }
+
+    /// Findings decide the exit status: conflicts (races, crashes and
+    /// deadlocks join them as they are implemented).
+    pub fn has_findings(&self) -> bool {
+        self.summary.conflicts > 0
+    }
+}
+
+/// Sorts goroutine ids numerically and other ids as text.
+fn natural_key(s: &str) -> (u8, u64, &str) {
+    match s.parse::<u64>() {
+        Ok(n) => (0, n, ""),
+        Err(_) => (1, 0, s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_not_names() {
+        assert!(is_address_like("0xc000076e70"));
+        assert!(is_address_like("deadbeefcafe"));
+        assert!(is_address_like("12345"));
+        assert!(!is_address_like("reqCounters"));
+        assert!(!is_address_like("cafe"));
+    }
+
+    #[test]
+    fn fnv_is_stable() {
+        assert_eq!(fnv1a(&["a", "b"]), fnv1a(&["a", "b"]));
+        assert_ne!(fnv1a(&["ab", ""]), fnv1a(&["a", "b"]));
+    }
+}

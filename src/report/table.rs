@@ -1,0 +1,244 @@
+//! `--format table`: the human report. A summary, the conflict sites (most
+//! pairs first), one example pair per site with its evidence, and the first
+//! diagnostics. Log text is sanitized; colour only when asked for.
+
+use std::io::{self, Write};
+
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table as Grid, presets};
+
+use super::text::sanitize;
+use super::{ConflictSide, Renderer, Report};
+
+/// Diagnostics printed under the report; the JSON has them all.
+const DIAGNOSTICS_SHOWN: usize = 10;
+/// Trace ids printed per site.
+const TRACES_SHOWN: usize = 2;
+
+pub struct Table {
+    pub color: bool,
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// RFC 3339 with nanoseconds, UTC.
+pub fn time(ns: i64) -> String {
+    jiff::Timestamp::from_nanosecond(ns as i128)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| format!("{ns}ns"))
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+fn side_line(s: &ConflictSide) -> String {
+    let end = match s.end_ns {
+        Some(e) => format!("{} ns", thousands((e - s.start_ns).max(0) as u64)),
+        None => "open".to_string(),
+    };
+    let evidence = match &s.end_source {
+        Some(e) => format!("{} .. {}", s.source, e.rsplit(':').next().unwrap_or(e)),
+        None => s.source.clone(),
+    };
+    let mut line = format!(
+        "goroutine {} {} at {} for {}, {}",
+        s.actor,
+        s.op,
+        time(s.start_ns),
+        end,
+        evidence
+    );
+    if let Some(k) = s.key.as_deref().filter(|k| !k.is_empty()) {
+        line.push_str(&format!(", key {k:?}"));
+    }
+    if let Some(t) = &s.trace {
+        line.push_str(&format!(", trace {t}"));
+    }
+    line
+}
+
+impl Table {
+    fn grid(&self) -> Grid {
+        let mut g = Grid::new();
+        g.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled);
+        if self.color {
+            g.enforce_styling();
+        } else {
+            g.force_no_tty();
+        }
+        g
+    }
+
+    fn header(&self, names: &[&str]) -> Vec<Cell> {
+        names
+            .iter()
+            .map(|n| {
+                let c = Cell::new(n);
+                if self.color {
+                    c.add_attribute(comfy_table::Attribute::Bold)
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+}
+
+impl Renderer for Table {
+    fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let s = &r.summary;
+        let lines: u64 = r.inputs.iter().map(|i| i.lines).sum();
+        let records: u64 = r.inputs.iter().map(|i| i.records).sum();
+        writeln!(
+            out,
+            "racetrail: {}, {} ({}), {}",
+            plural(r.inputs.len() as u64, "input", "inputs"),
+            plural(lines, "line", "lines"),
+            plural(records, "record", "records"),
+            plural(s.parse_errors, "parse error", "parse errors"),
+        )?;
+        writeln!(
+            out,
+            "{} ({} open) on {} by {}; {}",
+            plural(s.accesses, "access", "accesses"),
+            thousands(s.open_accesses),
+            plural(s.objects, "map", "maps"),
+            plural(s.actors, "goroutine", "goroutines"),
+            plural(s.holds, "lock hold", "lock holds"),
+        )?;
+        if s.conflicts == 0 {
+            writeln!(out, "no conflicting accesses")?;
+        } else {
+            writeln!(
+                out,
+                "{} at {}",
+                plural(s.conflicts, "conflicting pair", "conflicting pairs"),
+                plural(s.conflict_sites, "conflict site", "conflict sites"),
+            )?;
+        }
+
+        if !r.conflict_sites.is_empty() {
+            let scopes = r
+                .conflict_sites
+                .iter()
+                .any(|c| c.scope != r.conflict_sites[0].scope);
+            let mut g = self.grid();
+            let mut head = vec!["#", "kind"];
+            if scopes {
+                head.push("scope");
+            }
+            head.extend([
+                "map",
+                "side A",
+                "side B",
+                "pairs",
+                "goroutines",
+                "traces",
+                "first",
+                "last",
+            ]);
+            g.set_header(self.header(&head));
+            for (i, c) in r.conflict_sites.iter().enumerate() {
+                let mut kind = Cell::new(c.kind);
+                if self.color {
+                    kind = kind.fg(if c.kind == "write/write" {
+                        Color::Red
+                    } else {
+                        Color::Yellow
+                    });
+                }
+                let mut row = vec![Cell::new(i + 1), kind];
+                if scopes {
+                    row.push(Cell::new(sanitize(&c.scope)));
+                }
+                let mut traces: Vec<String> = c
+                    .traces
+                    .iter()
+                    .take(TRACES_SHOWN)
+                    .map(|t| sanitize(t.get(..12).unwrap_or(t)).into_owned())
+                    .collect();
+                if c.traces.len() > TRACES_SHOWN {
+                    traces.push(format!("+{}", c.traces.len() - TRACES_SHOWN));
+                }
+                row.extend([
+                    Cell::new(sanitize(&c.object)),
+                    Cell::new(sanitize(&format!("{} {}", c.sides[0].op, c.sides[0].site))),
+                    Cell::new(sanitize(&format!("{} {}", c.sides[1].op, c.sides[1].site))),
+                    Cell::new(thousands(c.conflicts)).set_alignment(CellAlignment::Right),
+                    Cell::new(c.actors).set_alignment(CellAlignment::Right),
+                    Cell::new(traces.join(" ")),
+                    Cell::new(time(c.first_ns)),
+                    Cell::new(time(c.last_ns)),
+                ]);
+                g.add_row(row);
+            }
+            writeln!(out, "\nconflict sites")?;
+            writeln!(out, "{g}")?;
+            writeln!(out, "\nevidence (first example pair per site)")?;
+            for (i, c) in r.conflict_sites.iter().enumerate() {
+                if let Some(e) = c.examples.first() {
+                    let overlap = match e.overlap_ns {
+                        Some(o) => format!("{} ns overlap", thousands(o.max(0) as u64)),
+                        None => "both open".to_string(),
+                    };
+                    writeln!(
+                        out,
+                        "  #{} {} on {} ({overlap})",
+                        i + 1,
+                        c.kind,
+                        sanitize(&c.object)
+                    )?;
+                    writeln!(out, "     a: {}", sanitize(&side_line(&e.a)))?;
+                    writeln!(out, "     b: {}", sanitize(&side_line(&e.b)))?;
+                }
+            }
+        }
+
+        if !r.diagnostics.is_empty() {
+            writeln!(
+                out,
+                "\n{} (first {} shown; --format json lists the kept ones)",
+                plural(s.diagnostics, "diagnostic", "diagnostics"),
+                DIAGNOSTICS_SHOWN.min(r.diagnostics.len())
+            )?;
+            for d in r.diagnostics.iter().take(DIAGNOSTICS_SHOWN) {
+                let sev = match d.severity {
+                    crate::formats::Severity::Error => "error",
+                    crate::formats::Severity::Warning => "warning",
+                };
+                writeln!(
+                    out,
+                    "  {}: {sev}: {}",
+                    sanitize(&d.source),
+                    sanitize(&d.message)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

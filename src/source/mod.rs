@@ -1,0 +1,209 @@
+//! Opening inputs: directories expanded in sorted order, regular files
+//! memory-mapped (or read), stdin read into memory, and input bytes split
+//! into chunks of whole lines for parallel parsing.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+use thiserror::Error;
+
+/// How regular files are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MmapMode {
+    /// Map large regular files, read small ones.
+    #[default]
+    Auto,
+    /// Always read files into memory.
+    Never,
+}
+
+/// Files smaller than this are read: mapping costs more than it saves.
+const MAP_THRESHOLD: u64 = 256 * 1024;
+
+#[derive(Debug, Error)]
+pub enum SourceError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: io::Error },
+}
+
+/// Where an input comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Origin {
+    pub fn display(&self) -> String {
+        match self {
+            Origin::Stdin => "-".to_string(),
+            Origin::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+enum Data {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+/// One opened input and its bytes.
+pub struct Input {
+    pub path: String,
+    data: Data,
+}
+
+impl Input {
+    pub fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Mapped(m) => m,
+            Data::Owned(v) => v,
+        }
+    }
+
+    /// An in-memory input (tests, decompressed streams).
+    pub fn from_bytes(path: impl Into<String>, bytes: Vec<u8>) -> Input {
+        Input {
+            path: path.into(),
+            data: Data::Owned(bytes),
+        }
+    }
+}
+
+/// Expands the command line's paths: directories are walked recursively,
+/// entries in byte order of their names; `-` is stdin.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<Origin>, SourceError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(Origin::Stdin);
+        } else {
+            walk(p, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+fn walk(path: &Path, out: &mut Vec<Origin>) -> Result<(), SourceError> {
+    let err = |source| SourceError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(err)?;
+    if !meta.is_dir() {
+        out.push(Origin::File(path.to_path_buf()));
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(err)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    entries.sort();
+    for e in entries {
+        walk(&e, out)?;
+    }
+    Ok(())
+}
+
+/// Opens one input.
+pub fn open(origin: &Origin, mode: MmapMode) -> Result<Input, SourceError> {
+    let path = origin.display();
+    let err = |source| SourceError::Io {
+        path: path.clone(),
+        source,
+    };
+    let data = match origin {
+        Origin::Stdin => {
+            let mut v = Vec::new();
+            io::stdin().lock().read_to_end(&mut v).map_err(err)?;
+            Data::Owned(v)
+        }
+        Origin::File(p) => {
+            let mut file = File::open(p).map_err(err)?;
+            let meta = file.metadata().map_err(err)?;
+            if mode == MmapMode::Auto && meta.is_file() && meta.len() >= MAP_THRESHOLD {
+                match map_file(&file) {
+                    Ok(m) => Data::Mapped(m),
+                    Err(_) => Data::Owned(read_all(&mut file, meta.len()).map_err(err)?),
+                }
+            } else {
+                Data::Owned(read_all(&mut file, meta.len()).map_err(err)?)
+            }
+        }
+    };
+    Ok(Input { path, data })
+}
+
+fn read_all(file: &mut File, hint: u64) -> io::Result<Vec<u8>> {
+    let mut v = Vec::with_capacity(hint as usize);
+    file.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+/// Maps a regular file read-only.
+#[allow(unsafe_code)]
+fn map_file(file: &File) -> io::Result<Mmap> {
+    // SAFETY: the map is read-only and private to this process. Another
+    // process may still change or truncate the file while it is mapped; a
+    // change shows up as different (still initialized) bytes, and truncation
+    // would fault on access. Inputs are post-incident log dumps, not files
+    // being written, and `--mmap never` reads instead for that case.
+    let map = unsafe { Mmap::map(file)? };
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
+}
+
+/// True when the bytes look like a binary file rather than text: a NUL in
+/// the first 8 KiB.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+}
+
+/// Splits `bytes` into ranges of about `target` bytes that end at line ends.
+pub fn chunks(bytes: &[u8], target: usize) -> Vec<Range<usize>> {
+    let target = target.max(1);
+    let mut out = Vec::with_capacity(bytes.len() / target + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let probe = start.saturating_add(target);
+        let end = if probe >= bytes.len() {
+            bytes.len()
+        } else {
+            memchr::memchr(b'\n', &bytes[probe..]).map_or(bytes.len(), |n| probe + n + 1)
+        };
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_end_at_lines_and_cover_everything() {
+        let text = b"aaa\nbb\ncccc\nd\n\ne";
+        for target in 1..20 {
+            let cs = chunks(text, target);
+            assert_eq!(cs.first().unwrap().start, 0);
+            assert_eq!(cs.last().unwrap().end, text.len());
+            for w in cs.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+                assert_eq!(text[w[0].end - 1], b'\n');
+            }
+        }
+        assert!(chunks(b"", 10).is_empty());
+    }
+
+    #[test]
+    fn binary_detection() {
+        assert!(looks_binary(b"\x7fELF\x02\x01\x01\x00"));
+        assert!(!looks_binary(b"{\"a\":1}\n"));
+    }
+}
