@@ -50,7 +50,12 @@ pub enum Command {
 /// What `racetrail generate` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Generated {
+    /// man/racetrail.1
     Man,
+    /// man/racetrail-scan.1
+    ManScan,
+    /// man/racetrail-graph.1
+    ManGraph,
     Bash,
     Zsh,
     Fish,

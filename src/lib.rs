@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod event;
 pub mod formats;
+pub mod generate;
 pub mod intern;
 pub mod pipeline;
 pub mod replay;
@@ -26,9 +27,7 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::CommandFactory;
-
-use cli::{Cli, Command, Generated, OutputFormat};
+use cli::{Cli, Command, OutputFormat};
 use config::Config;
 use report::{Renderer, Report};
 use source::{Input, Origin};
@@ -61,23 +60,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Scan(args) => scan(Config::new(args, OutputFormat::Table)?, out),
         Command::Graph(args) => scan(Config::new(args, OutputFormat::Dot)?, out),
         Command::Generate { what } => {
-            generate(what, out)?;
+            generate::write(what, out)?;
             Ok(Outcome::Clean)
         }
     }
-}
-
-/// Writes the man page or a completion script, generated from the CLI definition.
-pub fn generate(what: Generated, out: &mut dyn Write) -> io::Result<()> {
-    let mut cmd = Cli::command();
-    let shell = match what {
-        Generated::Man => return clap_mangen::Man::new(cmd).render(out),
-        Generated::Bash => clap_complete::Shell::Bash,
-        Generated::Zsh => clap_complete::Shell::Zsh,
-        Generated::Fish => clap_complete::Shell::Fish,
-    };
-    clap_complete::generate(shell, &mut cmd, "racetrail", out);
-    Ok(())
 }
 
 fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {

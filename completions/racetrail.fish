@@ -1,0 +1,74 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_racetrail_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_racetrail_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_racetrail_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_racetrail_using_subcommand
+    set -l cmd (__fish_racetrail_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c racetrail -n "__fish_racetrail_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c racetrail -n "__fish_racetrail_needs_command" -s V -l version -d 'Print version'
+complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
+complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
+complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
+complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s f -l format -d 'Output format [default: table; dot for `graph`]' -r -f -a "table\t'Tables for a terminal'
+json\t'The racetrail.report/v1 JSON document'
+dot\t'A Graphviz graph'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l examples -d 'Example pairs kept per conflict site' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
+never\t'Always read files into memory'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l max-errors -d 'Fail (exit 2) when more lines than this cannot be parsed [default: unlimited]' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l max-line-bytes -d 'Longer lines are diagnostics, not records' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s j -l threads -d 'Worker threads [default: one per core]' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l color -d 'When to colour the table' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is unset'
+always\t''
+never\t''"
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l one-process -d 'All inputs are one process (rotated logs): goroutine and map ids are joined across them'
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s q -l quiet -d 'Print nothing but the report (no progress, no messages)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s f -l format -d 'Output format [default: table; dot for `graph`]' -r -f -a "table\t'Tables for a terminal'
+json\t'The racetrail.report/v1 JSON document'
+dot\t'A Graphviz graph'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l examples -d 'Example pairs kept per conflict site' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
+never\t'Always read files into memory'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l max-errors -d 'Fail (exit 2) when more lines than this cannot be parsed [default: unlimited]' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l max-line-bytes -d 'Longer lines are diagnostics, not records' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s j -l threads -d 'Worker threads [default: one per core]' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l color -d 'When to colour the table' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is unset'
+always\t''
+never\t''"
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l one-process -d 'All inputs are one process (rotated logs): goroutine and map ids are joined across them'
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s q -l quiet -d 'Print nothing but the report (no progress, no messages)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s V -l version -d 'Print version'
+complete -c racetrail -n "__fish_racetrail_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c racetrail -n "__fish_racetrail_using_subcommand generate" -s V -l version -d 'Print version'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph generate help" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph generate help" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph generate help" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
