@@ -112,7 +112,12 @@ impl Renderer for Dot {
                 writeln!(
                     out,
                     "    s{si}_g{ai} -> s{si}_m{oi} [color=red, fontcolor=red, label={}];",
-                    label(&[format!("{} ({} pairs)", e.ops.join("/"), e.pairs)])
+                    label(&[format!(
+                        "{} ({} {})",
+                        e.ops.join("/"),
+                        e.pairs,
+                        if e.pairs == 1 { "pair" } else { "pairs" }
+                    )])
                 )?;
             }
             writeln!(out, "  }}")?;

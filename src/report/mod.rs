@@ -80,6 +80,8 @@ pub struct ConflictSite {
     pub conflicts: u64,
     pub actors: u64,
     pub traces: Vec<String>,
+    /// Distinct trace ids, also those past the 20 listed.
+    pub trace_count: u64,
     pub first_ns: i64,
     pub last_ns: i64,
     pub examples: Vec<Conflict>,
@@ -240,6 +242,7 @@ impl Report {
                     sides,
                     conflicts: s.pairs,
                     actors: s.actors.len() as u64,
+                    trace_count: s.traces.len() as u64,
                     traces,
                     first_ns: s.first,
                     last_ns: s.last,

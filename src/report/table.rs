@@ -11,8 +11,6 @@ use super::{ConflictSide, Renderer, Report};
 
 /// Diagnostics printed under the report; the JSON has them all.
 const DIAGNOSTICS_SHOWN: usize = 10;
-/// Trace ids printed per site.
-const TRACES_SHOWN: usize = 2;
 
 pub struct Table {
     pub color: bool,
@@ -38,13 +36,25 @@ pub fn time(ns: i64) -> String {
         .unwrap_or_else(|_| format!("{ns}ns"))
 }
 
+/// A duration for people: `812ns`, `5.65µs`, `76.74ms`, `1.20s`.
+pub fn human_ns(ns: i64) -> String {
+    let n = ns.unsigned_abs() as f64;
+    let sign = if ns < 0 { "-" } else { "" };
+    match ns.unsigned_abs() {
+        0..1_000 => format!("{ns}ns"),
+        1_000..1_000_000 => format!("{sign}{:.2}µs", n / 1e3),
+        1_000_000..1_000_000_000 => format!("{sign}{:.2}ms", n / 1e6),
+        _ => format!("{sign}{:.2}s", n / 1e9),
+    }
+}
+
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 fn side_line(s: &ConflictSide) -> String {
     let end = match s.end_ns {
-        Some(e) => format!("{} ns", thousands((e - s.start_ns).max(0) as u64)),
+        Some(e) => human_ns(e - s.start_ns),
         None => "open".to_string(),
     };
     let evidence = match &s.end_source {
@@ -147,7 +157,7 @@ impl Renderer for Table {
                 "goroutines",
                 "traces",
                 "first",
-                "last",
+                "span",
             ]);
             g.set_header(self.header(&head));
             for (i, c) in r.conflict_sites.iter().enumerate() {
@@ -163,24 +173,15 @@ impl Renderer for Table {
                 if scopes {
                     row.push(Cell::new(sanitize(&c.scope)));
                 }
-                let mut traces: Vec<String> = c
-                    .traces
-                    .iter()
-                    .take(TRACES_SHOWN)
-                    .map(|t| sanitize(t.get(..12).unwrap_or(t)).into_owned())
-                    .collect();
-                if c.traces.len() > TRACES_SHOWN {
-                    traces.push(format!("+{}", c.traces.len() - TRACES_SHOWN));
-                }
                 row.extend([
                     Cell::new(sanitize(&c.object)),
                     Cell::new(sanitize(&format!("{} {}", c.sides[0].op, c.sides[0].site))),
                     Cell::new(sanitize(&format!("{} {}", c.sides[1].op, c.sides[1].site))),
                     Cell::new(thousands(c.conflicts)).set_alignment(CellAlignment::Right),
                     Cell::new(c.actors).set_alignment(CellAlignment::Right),
-                    Cell::new(traces.join(" ")),
+                    Cell::new(c.trace_count).set_alignment(CellAlignment::Right),
                     Cell::new(time(c.first_ns)),
-                    Cell::new(time(c.last_ns)),
+                    Cell::new(human_ns(c.last_ns - c.first_ns)).set_alignment(CellAlignment::Right),
                 ]);
                 g.add_row(row);
             }
@@ -190,7 +191,7 @@ impl Renderer for Table {
             for (i, c) in r.conflict_sites.iter().enumerate() {
                 if let Some(e) = c.examples.first() {
                     let overlap = match e.overlap_ns {
-                        Some(o) => format!("{} ns overlap", thousands(o.max(0) as u64)),
+                        Some(o) => format!("{} overlap", human_ns(o)),
                         None => "both open".to_string(),
                     };
                     writeln!(
@@ -233,6 +234,14 @@ impl Renderer for Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human_ns(812), "812ns");
+        assert_eq!(human_ns(5_649), "5.65µs");
+        assert_eq!(human_ns(76_740_000), "76.74ms");
+        assert_eq!(human_ns(1_200_000_000), "1.20s");
+    }
 
     #[test]
     fn thousands_groups() {
