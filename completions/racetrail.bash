@@ -75,7 +75,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__graph)
-            opts="-f -j -q -h -V --format --slack --examples --one-process --field --mmap --max-errors --max-line-bytes --threads --quiet --color --help --version"
+            opts="-f -j -q -h -V --format --slack --examples --one-process --field --mmap --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +203,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__scan)
-            opts="-f -j -q -h -V --format --slack --examples --one-process --field --mmap --max-errors --max-line-bytes --threads --quiet --color --help --version"
+            opts="-f -j -q -h -V --format --slack --examples --one-process --field --mmap --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

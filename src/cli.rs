@@ -129,6 +129,10 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Print the wall time of each stage to stderr.
+    #[arg(long, hide = true)]
+    pub timings: bool,
+
     /// When to colour the table.
     #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
     pub color: ColorChoice,

@@ -36,6 +36,7 @@ pub struct Config {
     pub quiet: bool,
     pub color: bool,
     pub progress: bool,
+    pub timings: bool,
 }
 
 impl Config {
@@ -78,6 +79,7 @@ impl Config {
             quiet: args.quiet,
             color,
             progress: !args.quiet && std::io::stderr().is_terminal(),
+            timings: args.timings,
         })
     }
 }

@@ -39,10 +39,10 @@ pub enum Kind {
     AccessBegin,
     /// Closes the innermost matching open window at `time`.
     AccessEnd,
-    /// A whole window in one record: `start..end` (a point when equal).
+    /// A whole window in one record: `time..aux` (a point when equal).
     AccessSpan,
     LockWait,
-    /// `start` is the wait's beginning when the record says how long it waited.
+    /// `aux` is the wait's beginning when the record says how long it waited.
     LockAcquired,
     LockReleased,
 }
@@ -55,20 +55,20 @@ pub enum Mode {
     Shared,
 }
 
-/// One access or lock record, 64 bytes. Strings are interned [`Sym`]s; times
+/// One access or lock record, 56 bytes. Strings are interned [`Sym`]s; times
 /// are integer nanoseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug)]
 pub struct Event {
-    /// The record's own time; the sort key.
+    /// The record's time, or for an `AccessSpan` its window's start; the sort key.
     pub time: i64,
-    /// `AccessSpan`: window start; `LockAcquired`: wait start or `i64::MIN`.
-    pub start: i64,
-    /// `AccessSpan`: window end.
-    pub end: i64,
+    /// `AccessSpan`: the window's end; `LockAcquired`: the wait's start, or
+    /// `i64::MIN` when unknown.
+    pub aux: i64,
     pub input: u32,
     /// 1-based line number in the input.
     pub line: u32,
-    /// Scope: index into the run's scope table (set after parsing).
+    /// While parsing, the symbol of the joined process fields (`pid=12
+    /// host=a`, 0 when none); after merging, the index into the scope table.
     pub scope: u32,
     pub actor: Sym,
     /// The map of an access or the lock of a lock event.
@@ -78,8 +78,6 @@ pub struct Event {
     pub caller: Sym,
     /// Pairs a begin with its end when the log carries an access id.
     pub pair: Sym,
-    /// Joined process fields (`pid`, `host`, …) before scopes are resolved.
-    pub scope_fields: Sym,
     pub kind: Kind,
     pub op: Op,
     pub mode: Mode,

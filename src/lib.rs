@@ -101,8 +101,21 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let t = std::time::Instant::now();
     let report = Report::build(&analysis);
+    let built = t.elapsed();
     render(&config, &report, out).context("writing the report")?;
+    if config.timings {
+        for (stage, d) in &analysis.timings {
+            eprintln!("{stage:>10} {:>9.3} ms", d.as_secs_f64() * 1e3);
+        }
+        eprintln!("{:>10} {:>9.3} ms", "report", built.as_secs_f64() * 1e3);
+        eprintln!(
+            "{:>10} {:>9.3} ms",
+            "render",
+            (t.elapsed() - built).as_secs_f64() * 1e3
+        );
+    }
 
     let errors = analysis.parse_errors();
     if let Some(max) = config.max_errors

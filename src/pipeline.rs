@@ -2,6 +2,8 @@
 //! and scopes → sort → replay → conflicts. [`analyze`] returns everything
 //! the report needs; it borrows the inputs' bytes for the ids it interned.
 
+use std::time::{Duration, Instant};
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -72,6 +74,8 @@ pub struct Analysis<'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// All diagnostics, including those not kept in `diagnostics`.
     pub diagnostic_count: u64,
+    /// Wall time per stage, for `--timings` (never in the report).
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 impl Analysis<'_> {
@@ -101,6 +105,13 @@ pub fn analyze<'a>(
     settings: &Settings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Analysis<'a> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str| {
+        let now = Instant::now();
+        timings.push((name, now - clock));
+        clock = now;
+    };
     let mut stats: Vec<InputStats> = inputs
         .iter()
         .map(|i| InputStats {
@@ -145,6 +156,7 @@ pub fn analyze<'a>(
             out
         })
         .collect();
+    lap("parse");
 
     // Merge: global ids, line numbers, scopes, accounting, diagnostics.
     let mut interner = Interner::new();
@@ -180,14 +192,14 @@ pub fn analyze<'a>(
             ev.key = map(ev.key);
             ev.caller = map(ev.caller);
             ev.pair = map(ev.pair);
-            ev.scope_fields = map(ev.scope_fields);
+            let fields = map(Sym(ev.scope));
             ev.line += base;
             let key = if settings.one_process {
                 ScopeKey::All
-            } else if ev.scope_fields.is_none() {
+            } else if fields.is_none() {
                 ScopeKey::Input(ev.input)
             } else {
-                ScopeKey::Fields(ev.scope_fields)
+                ScopeKey::Fields(fields)
             };
             ev.scope = match scope_ids.get(&key) {
                 Some(&id) => id,
@@ -202,10 +214,15 @@ pub fn analyze<'a>(
         }
     }
 
-    // Each input is nearly sorted already; the stable merge sort finds its runs.
-    events.par_sort_by_key(Event::order_key);
+    lap("merge");
+    // (time, input, line) is unique per event, so an unstable sort is stable
+    // here, and it sorts in place.
+    events.par_sort_unstable_by_key(Event::order_key);
 
+    lap("sort");
     let mut windows = windows::build(&events);
+    let events_len = events.len();
+    drop(events);
     for u in &windows.unmatched {
         diagnostic_count += 1;
         diagnostics.push(Diagnostic {
@@ -216,18 +233,22 @@ pub fn analyze<'a>(
             message: u.message.to_string(),
         });
     }
+    lap("windows");
     let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
+    lap("locksets");
     let conflicts = conflicts::find(&windows.accesses, &locksets, settings.sweep);
+    lap("conflicts");
     diagnostics.sort();
     Analysis {
         inputs: stats,
         interner,
         scopes,
-        events: events.len(),
+        events: events_len,
         windows,
         locksets,
         conflicts,
         diagnostics,
         diagnostic_count,
+        timings,
     }
 }

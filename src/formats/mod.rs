@@ -275,18 +275,16 @@ fn normalize<'a>(
     let time = time_of(rec)?;
     let mut ev = Event {
         time: 0,
-        start: i64::MIN,
-        end: i64::MIN,
+        aux: i64::MIN,
         input: 0,
         line: 0,
-        scope: 0,
+        scope: scope_sym(rec, table, interner, scratch).0,
         actor: intern_value(interner, rec.get(Concept::Actor)),
         object: intern_value(interner, rec.get(object)),
         trace: intern_value(interner, rec.get(Concept::Trace)),
         key: Sym::NONE,
         caller: intern_value(interner, rec.get(Concept::Caller)),
         pair: Sym::NONE,
-        scope_fields: scope_sym(rec, table, interner, scratch),
         kind,
         op,
         mode: Mode::Exclusive,
@@ -316,9 +314,9 @@ fn normalize<'a>(
                 (None, None, Some(t)) => (t, t),
                 (None, _, None) => return Err("access record without a time".into()),
             };
-            ev.start = s;
-            ev.end = e;
-            ev.time = time.unwrap_or(s);
+            // A window sorts by its start: that is when it begins to matter.
+            ev.time = s;
+            ev.aux = e;
         }
         Kind::AccessBegin | Kind::AccessEnd => {
             ev.key = intern_value(interner, rec.get(Concept::Key));
@@ -336,7 +334,7 @@ fn normalize<'a>(
                 && let Some(waited) =
                     time::duration_value_ns(&w.value.text(), w.value.is_string(), w.ns)
             {
-                ev.start = ev.time.saturating_sub(waited.max(0));
+                ev.aux = ev.time.saturating_sub(waited.max(0));
             }
         }
     }

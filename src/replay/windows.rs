@@ -86,7 +86,7 @@ pub fn build(events: &[Event]) -> Windows {
         match ev.kind {
             Kind::AccessSpan | Kind::AccessBegin => {
                 let (start, end) = match ev.kind {
-                    Kind::AccessSpan => (ev.start, ev.end.max(ev.start)),
+                    Kind::AccessSpan => (ev.time, ev.aux.max(ev.time)),
                     _ => (ev.time, OPEN),
                 };
                 let idx = w.accesses.len() as u32;
