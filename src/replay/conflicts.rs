@@ -136,7 +136,9 @@ struct Class {
     lockset: u32,
     active: u32,
     active_by_actor: FxHashMap<Sym, u32>,
-    members: BTreeSet<u32>,
+    /// Active windows in arrival order, with departed ones removed lazily.
+    members: Vec<u32>,
+    departed: usize,
     arrivals: Vec<u32>,
     arrivals_by_actor: FxHashMap<Sym, Vec<u32>>,
 }
@@ -160,6 +162,7 @@ struct Sweep<'a> {
     /// `compat[i][j]`: windows of classes i and j can conflict.
     compat: Vec<Vec<bool>>,
     class_of: Vec<u32>,
+    gone: Vec<bool>,
     pairs: FxHashMap<(u32, u32), SiteAcc>,
     /// (sweep position, partner site, partner count)
     partners: Vec<(u32, u32, u64)>,
@@ -178,6 +181,7 @@ impl<'a> Sweep<'a> {
             class_ids: FxHashMap::default(),
             compat: Vec::new(),
             class_of: Vec::with_capacity(idx.len()),
+            gone: vec![false; idx.len()],
             pairs: FxHashMap::default(),
             partners: Vec::new(),
         }
@@ -203,7 +207,8 @@ impl<'a> Sweep<'a> {
             lockset: a.lockset,
             active: 0,
             active_by_actor: FxHashMap::default(),
-            members: BTreeSet::new(),
+            members: Vec::new(),
+            departed: 0,
             arrivals: Vec::new(),
             arrivals_by_actor: FxHashMap::default(),
         });
@@ -243,7 +248,7 @@ impl<'a> Sweep<'a> {
             let class = &mut self.classes[c as usize];
             class.active += 1;
             *class.active_by_actor.entry(a.actor).or_default() += 1;
-            class.members.insert(pos);
+            class.members.push(pos);
             class.arrivals.push(pos);
             class
                 .arrivals_by_actor
@@ -284,6 +289,9 @@ impl<'a> Sweep<'a> {
                     if site_acc.examples.len() >= want {
                         break;
                     }
+                    if self.gone[b as usize] {
+                        continue;
+                    }
                     let bi = self.idx[b as usize];
                     if self.acc[bi as usize].actor != a.actor {
                         site_acc.examples.push((bi, self.idx[pos as usize]));
@@ -322,7 +330,13 @@ impl<'a> Sweep<'a> {
         if let Some(v) = class.active_by_actor.get_mut(&a.actor) {
             *v -= 1;
         }
-        class.members.remove(&pos);
+        self.gone[pos as usize] = true;
+        class.departed += 1;
+        if class.departed > 64 && class.departed * 2 > class.members.len() {
+            let gone = &self.gone;
+            class.members.retain(|&m| !gone[m as usize]);
+            class.departed = 0;
+        }
     }
 
     fn finish(mut self) -> Conflicts {
