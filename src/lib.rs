@@ -101,6 +101,16 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    if !config.quiet {
+        // Problems with a whole input deserve a line of their own.
+        for d in analysis.diagnostics.iter().filter(|d| d.line == 0) {
+            eprintln!(
+                "racetrail: warning: {}: {}",
+                report::text::sanitize(&analysis.inputs[d.input as usize].path),
+                d.message
+            );
+        }
+    }
     let t = std::time::Instant::now();
     let report = Report::build(&analysis);
     let built = t.elapsed();

@@ -126,6 +126,16 @@ pub fn analyze<'a>(
     let mut jobs: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
     for (n, input) in inputs.iter().enumerate() {
         let bytes = input.bytes();
+        if bytes.is_empty() {
+            diagnostics.push(Diagnostic {
+                input: n as u32,
+                line: 0,
+                col: 0,
+                severity: Severity::Warning,
+                message: "empty input".into(),
+            });
+            continue;
+        }
         if source::looks_binary(bytes) {
             stats[n].skipped = true;
             diagnostics.push(Diagnostic {
