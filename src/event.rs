@@ -45,6 +45,8 @@ pub enum Kind {
     /// `aux` is the wait's beginning when the record says how long it waited.
     LockAcquired,
     LockReleased,
+    /// Names `object` (a map or lock) as `key` in its scope.
+    Name,
 }
 
 /// Lock hold or wait mode.

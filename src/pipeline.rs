@@ -88,6 +88,12 @@ impl Analysis<'_> {
         }
     }
 
+    /// The name a record gave an object or lock, if any.
+    pub fn name_of(&self, scope: u32, object: Sym) -> Option<String> {
+        let name = self.windows.names.get(&(scope, object))?;
+        Some(self.interner.str(*name).into_owned())
+    }
+
     /// `path:line` of a record.
     pub fn source(&self, input: u32, line: u32) -> String {
         format!("{}:{}", self.inputs[input as usize].path, line)
@@ -231,7 +237,6 @@ pub fn analyze<'a>(
 
     lap("sort");
     let mut windows = windows::build(&events);
-    let events_len = events.len();
     drop(events);
     for u in &windows.unmatched {
         diagnostic_count += 1;
@@ -253,7 +258,7 @@ pub fn analyze<'a>(
         inputs: stats,
         interner,
         scopes,
-        events: events_len,
+        events: windows.events,
         windows,
         locksets,
         conflicts,

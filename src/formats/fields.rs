@@ -29,6 +29,8 @@ pub enum Concept {
     Caller,
     Msg,
     Child,
+    /// A record naming an object or lock (`map registered`, `name=carts`).
+    Name,
     Scope,
 }
 
@@ -55,6 +57,7 @@ impl Concept {
         Concept::Caller,
         Concept::Msg,
         Concept::Child,
+        Concept::Name,
         Concept::Scope,
     ];
 
@@ -78,6 +81,7 @@ impl Concept {
             Concept::Caller => "caller",
             Concept::Msg => "msg",
             Concept::Child => "child",
+            Concept::Name => "name",
             Concept::Scope => "scope",
         }
     }
@@ -109,6 +113,7 @@ impl Concept {
             Concept::Caller => &["caller", "C", "source"],
             Concept::Msg => &["msg", "message", "M"],
             Concept::Child => &["child", "child_goid", "child_goroutine"],
+            Concept::Name => &["name"],
             Concept::Scope => &["pid", "host", "hostname", "pod", "instance"],
         }
     }

@@ -268,10 +268,38 @@ fn normalize<'a>(
         }
         OpClass::Other if rec.get(Concept::Lock).is_some() => match msg.as_deref().map(op_class) {
             Some(OpClass::Lock(kind)) => (kind, Op::Write, Concept::Lock),
+            _ if rec.get(Concept::Name).is_some() && rec.get(Concept::Op).is_none() => {
+                (Kind::Name, Op::Write, Concept::Lock)
+            }
             _ => return Ok(None),
         },
+        OpClass::Other
+            if rec.get(Concept::Object).is_some()
+                && rec.get(Concept::Name).is_some()
+                && rec.get(Concept::Op).is_none() =>
+        {
+            (Kind::Name, Op::Write, Concept::Object)
+        }
         _ => return Ok(None),
     };
+    if kind == Kind::Name {
+        return Ok(Some(Event {
+            time: time_of(rec).ok().flatten().unwrap_or(i64::MIN),
+            aux: 0,
+            input: 0,
+            line: 0,
+            scope: scope_sym(rec, table, interner, scratch).0,
+            actor: Sym::NONE,
+            object: intern_value(interner, rec.get(object)),
+            trace: Sym::NONE,
+            key: intern_value(interner, rec.get(Concept::Name)),
+            caller: Sym::NONE,
+            pair: Sym::NONE,
+            kind,
+            op,
+            mode: Mode::Exclusive,
+        }));
+    }
     let time = time_of(rec)?;
     let mut ev = Event {
         time: 0,
@@ -323,6 +351,7 @@ fn normalize<'a>(
             ev.pair = intern_value(interner, rec.get(Concept::Pair));
             ev.time = time.ok_or("access record without a time")?;
         }
+        Kind::Name => {}
         Kind::LockWait | Kind::LockAcquired | Kind::LockReleased => {
             ev.time = time.ok_or("lock record without a time")?;
             ev.mode = match rec.get(Concept::Mode).map(|m| m.value.text()) {

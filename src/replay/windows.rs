@@ -69,6 +69,10 @@ pub struct Windows {
     pub accesses: Vec<Access>,
     pub holds: Vec<Hold>,
     pub unmatched: Vec<Unmatched>,
+    /// Names given to objects and locks: (scope, object) → name.
+    pub names: FxHashMap<(u32, Sym), Sym>,
+    /// Access and lock events replayed (records that only name things excluded).
+    pub events: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,6 +87,9 @@ pub fn build(events: &[Event]) -> Windows {
     let mut open_access: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
     let mut open_hold: FxHashMap<(u32, Sym, Sym), Vec<u32>> = FxHashMap::default();
     for ev in events {
+        if ev.kind != Kind::Name {
+            w.events += 1;
+        }
         match ev.kind {
             Kind::AccessSpan | Kind::AccessBegin => {
                 let (start, end) = match ev.kind {
@@ -157,6 +164,9 @@ pub fn build(events: &[Event]) -> Windows {
                 }
             }
             Kind::LockWait => {}
+            Kind::Name => {
+                w.names.entry((ev.scope, ev.object)).or_insert(ev.key);
+            }
         }
     }
     w

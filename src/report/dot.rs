@@ -65,19 +65,28 @@ impl Renderer for Dot {
             objects.sort_unstable();
             objects.dedup();
             for (oi, object) in objects.iter().enumerate() {
+                let name = edges
+                    .iter()
+                    .find(|e| e.object == *object)
+                    .and_then(|e| e.object_name.as_deref());
+                let mut lines = match name {
+                    Some(n) => vec![format!("map {n}"), object.to_string()],
+                    None => vec![format!("map {object}")],
+                };
                 let pairs: u64 = report
                     .conflict_sites
                     .iter()
                     .filter(|s| s.scope == *scope && s.object == *object)
                     .map(|s| s.conflicts)
                     .sum();
+                lines.push(format!(
+                    "{pairs} conflicting {}",
+                    if pairs == 1 { "pair" } else { "pairs" }
+                ));
                 writeln!(
                     out,
                     "    s{si}_m{oi} [shape=box, style=filled, fillcolor=\"#fde0dd\", label={}];",
-                    label(&[
-                        format!("map {object}"),
-                        format!("{pairs} conflicting pairs")
-                    ])
+                    label(&lines)
                 )?;
             }
             let mut actors: Vec<(&str, Vec<&str>)> = Vec::new();

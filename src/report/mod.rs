@@ -76,6 +76,9 @@ pub struct ConflictSite {
     pub kind: &'static str,
     pub scope: String,
     pub object: String,
+    /// The object's name when a record named it (`map registered … name=carts`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_name: Option<String>,
     pub sides: [Side; 2],
     pub conflicts: u64,
     pub actors: u64,
@@ -123,6 +126,7 @@ pub struct DiagnosticReport {
 pub struct GraphEdge {
     pub scope: String,
     pub object: String,
+    pub object_name: Option<String>,
     pub actor: String,
     pub ops: Vec<&'static str>,
     pub pairs: u64,
@@ -237,6 +241,7 @@ impl Report {
                     id,
                     fingerprint,
                     kind: s.kind.name(),
+                    object_name: an.name_of(s.scope, s.object),
                     scope,
                     object,
                     sides,
@@ -270,6 +275,7 @@ impl Report {
                 GraphEdge {
                     scope: an.scope_name(st.scope),
                     object: sym(st.object),
+                    object_name: an.name_of(st.scope, st.object),
                     actor: sym(st.actor),
                     ops: st.ops.iter().map(|o| o.name()).collect(),
                     pairs: st.pairs,

@@ -174,7 +174,10 @@ impl Renderer for Table {
                     row.push(Cell::new(sanitize(&c.scope)));
                 }
                 row.extend([
-                    Cell::new(sanitize(&c.object)),
+                    Cell::new(sanitize(&match &c.object_name {
+                        Some(n) => format!("{n} {}", c.object),
+                        None => c.object.clone(),
+                    })),
                     Cell::new(sanitize(&format!("{} {}", c.sides[0].op, c.sides[0].site))),
                     Cell::new(sanitize(&format!("{} {}", c.sides[1].op, c.sides[1].site))),
                     Cell::new(thousands(c.conflicts)).set_alignment(CellAlignment::Right),

@@ -68,13 +68,25 @@ fn dot_graph_matches_the_oracle() {
 
     let labels: BTreeMap<String, Vec<String>> = dot.lines().filter_map(node_label).collect();
     let mut maps = BTreeMap::new();
-    for lines in labels.values() {
-        if let Some(id) = lines[0].strip_prefix("map ") {
-            let pairs: u64 = lines[1]
+    let mut map_ids = BTreeMap::new();
+    for (node, lines) in &labels {
+        if let Some(first) = lines[0].strip_prefix("map ") {
+            // A named map shows its name, then its id: "map carts", "0x…".
+            let (id, name) = match lines.len() {
+                3 => (lines[1].as_str(), Some(first)),
+                _ => (first, None),
+            };
+            assert_eq!(
+                name,
+                t["maps"][id]["name"].as_str(),
+                "the name from the log's map registered record"
+            );
+            let pairs: u64 = lines[lines.len() - 1]
                 .split_once(" conflicting pair")
                 .and_then(|(n, _)| n.parse().ok())
                 .unwrap_or_else(|| panic!("{lines:?}"));
             maps.insert(id.to_string(), pairs);
+            map_ids.insert(node.clone(), id.to_string());
         }
     }
     let want_maps: BTreeMap<String, u64> = t["maps"]
@@ -95,7 +107,7 @@ fn dot_graph_matches_the_oracle() {
             .strip_prefix("goroutine ")
             .unwrap()
             .to_string();
-        let map = labels[to][0].strip_prefix("map ").unwrap().to_string();
+        let map = map_ids[to].clone();
         let n: u64 = line
             .rsplit_once(" (")
             .and_then(|(_, r)| r.split_once(" pair"))
