@@ -8,6 +8,8 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::event::Event;
+use crate::formats::goruntime::dump::Dump;
+use crate::formats::goruntime::race::RaceBlock;
 use crate::formats::{self, ChunkOut, Formats, ParseOptions, Severity};
 use crate::intern::{Interner, Sym};
 use crate::replay::conflicts::{self, Conflicts, SweepOptions};
@@ -72,6 +74,10 @@ pub struct Analysis<'a> {
     pub locksets: Locksets,
     pub conflicts: Conflicts,
     pub diagnostics: Vec<Diagnostic>,
+    /// Race reports, with the input each came from, in input order.
+    pub races: Vec<(u32, RaceBlock)>,
+    /// Crash and goroutine dumps, with their input, in input order.
+    pub dumps: Vec<(u32, Dump)>,
     /// All diagnostics, including those not kept in `diagnostics`.
     pub diagnostic_count: u64,
     /// Wall time per stage, for `--timings` (never in the report).
@@ -86,6 +92,14 @@ impl Analysis<'_> {
             ScopeKey::Fields(s) => self.interner.str(*s).into_owned(),
             ScopeKey::All => "all inputs".to_string(),
         }
+    }
+
+    /// The scope of an input's records without process fields.
+    pub fn input_scope(&self, input: u32) -> Option<u32> {
+        self.scopes
+            .iter()
+            .position(|s| *s == ScopeKey::Input(input) || *s == ScopeKey::All)
+            .map(|i| i as u32)
     }
 
     /// The name a record gave an object or lock, if any.
@@ -181,6 +195,8 @@ pub fn analyze<'a>(
     let mut line_base: Vec<u32> = vec![0; inputs.len()];
     let mut events: Vec<Event> = Vec::with_capacity(outs.iter().map(|o| o.events.len()).sum());
     let mut diagnostic_count = diagnostics.len() as u64;
+    let mut races = Vec::new();
+    let mut dumps = Vec::new();
     for ((n, _), out) in jobs.iter().zip(outs) {
         let n = *n as usize;
         let base = line_base[n];
@@ -201,6 +217,14 @@ pub fn analyze<'a>(
         line_base[n] += out.lines;
         let remap = interner.absorb(out.interner);
         let map = |s: Sym| remap[s.0 as usize];
+        races.extend(out.races.into_iter().map(|mut b| {
+            b.remap(&map, base);
+            (n as u32, b)
+        }));
+        dumps.extend(out.dumps.into_iter().map(|mut d| {
+            d.remap(&map, base);
+            (n as u32, d)
+        }));
         for mut ev in out.events {
             ev.actor = map(ev.actor);
             ev.object = map(ev.object);
@@ -263,6 +287,8 @@ pub fn analyze<'a>(
         locksets,
         conflicts,
         diagnostics,
+        races,
+        dumps,
         diagnostic_count,
         timings,
     }

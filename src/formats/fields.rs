@@ -31,6 +31,8 @@ pub enum Concept {
     Child,
     /// A record naming an object or lock (`map registered`, `name=carts`).
     Name,
+    /// A goroutine dump logged in a field.
+    Stack,
     Scope,
 }
 
@@ -58,6 +60,7 @@ impl Concept {
         Concept::Msg,
         Concept::Child,
         Concept::Name,
+        Concept::Stack,
         Concept::Scope,
     ];
 
@@ -82,6 +85,7 @@ impl Concept {
             Concept::Msg => "msg",
             Concept::Child => "child",
             Concept::Name => "name",
+            Concept::Stack => "stack",
             Concept::Scope => "scope",
         }
     }
@@ -114,6 +118,7 @@ impl Concept {
             Concept::Msg => &["msg", "message", "M"],
             Concept::Child => &["child", "child_goid", "child_goroutine"],
             Concept::Name => &["name"],
+            Concept::Stack => &["stack", "stacktrace", "goroutines"],
             Concept::Scope => &["pid", "host", "hostname", "pod", "instance"],
         }
     }

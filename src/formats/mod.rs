@@ -7,7 +7,9 @@
 //! an access or lock event when it names an object (or lock) and an op.
 
 pub mod fields;
+pub mod goruntime;
 pub mod json;
+pub mod lines;
 pub mod time;
 
 use std::borrow::Cow;
@@ -15,7 +17,10 @@ use std::borrow::Cow;
 use crate::event::{Event, Kind, Mode, Op};
 use crate::intern::{Interner, Sym};
 use fields::{Concept, FieldTable};
+use goruntime::dump::{self, Dump};
+use goruntime::race::{self, RaceBlock};
 use json::RawRecord;
+use lines::Lines;
 
 /// Formats seen in an input, as a bit set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -23,6 +28,8 @@ pub struct Formats(u8);
 
 impl Formats {
     pub const JSON: Formats = Formats(1);
+    pub const GO_RACE: Formats = Formats(2);
+    pub const GO_DUMP: Formats = Formats(4);
 
     pub fn insert(&mut self, f: Formats) {
         self.0 |= f.0;
@@ -32,6 +39,12 @@ impl Formats {
         let mut v = Vec::new();
         if self.0 & Formats::JSON.0 != 0 {
             v.push("json");
+        }
+        if self.0 & Formats::GO_RACE.0 != 0 {
+            v.push("go-race");
+        }
+        if self.0 & Formats::GO_DUMP.0 != 0 {
+            v.push("go-dump");
         }
         v
     }
@@ -87,9 +100,19 @@ pub struct ChunkOut<'a> {
     pub warnings: u64,
     pub diags: Vec<LineDiag>,
     pub formats: Formats,
+    pub races: Vec<RaceBlock>,
+    /// Crash and goroutine dumps, also those found inside JSON fields.
+    pub dumps: Vec<Dump>,
 }
 
 impl ChunkOut<'_> {
+    /// Block problems are warnings: what parsed of the block is kept.
+    fn flush_block_diags(&mut self, max: usize, diags: &mut Vec<(u32, String)>) {
+        for (line, msg) in diags.drain(..) {
+            self.diag(max, line, 1, Severity::Warning, msg);
+        }
+    }
+
     fn diag(&mut self, max: usize, line: u32, col: u32, severity: Severity, message: String) {
         if severity == Severity::Error {
             self.parse_errors += 1;
@@ -112,16 +135,28 @@ pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> Chunk
     let mut out = ChunkOut::default();
     let mut rec = RawRecord::default();
     let mut scratch = Vec::new();
-    let mut line_no: u32 = 0;
-    let mut pos = 0;
-    while pos < data.len() {
-        let end = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |n| pos + n);
-        let mut line = &data[pos..end];
-        pos = end + 1;
-        line_no += 1;
-        if let [rest @ .., b'\r'] = line {
-            line = rest;
+    let mut lines = Lines::new(data);
+    let mut block_diags: Vec<(u32, String)> = Vec::new();
+    while let Some(first) = lines.peek() {
+        if race::starts_race(first, lines.peek2()) {
+            let from = lines.line_no;
+            let block = race::parse(&mut lines, &mut out.interner, &mut block_diags);
+            out.records += (lines.line_no - from) as u64;
+            out.formats.insert(Formats::GO_RACE);
+            out.races.push(block);
+            out.flush_block_diags(opts.max_diags, &mut block_diags);
+            continue;
         }
+        if dump::starts_dump(first) {
+            let from = lines.line_no;
+            let d = dump::parse(&mut lines, &mut out.interner, &mut block_diags);
+            out.records += (lines.line_no - from) as u64;
+            out.formats.insert(Formats::GO_DUMP);
+            out.dumps.push(d);
+            out.flush_block_diags(opts.max_diags, &mut block_diags);
+            continue;
+        }
+        let (line_no, line) = lines.take().expect("peeked");
         if line.len() > opts.max_line_bytes {
             let msg = format!(
                 "line of {} bytes is longer than the limit of {} bytes; skipped",
@@ -149,6 +184,10 @@ pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> Chunk
         }
         out.records += 1;
         out.formats.insert(Formats::JSON);
+        if let Some(stack) = rec.get(Concept::Stack) {
+            embedded_dump(&stack.value, line_no, &mut out, &mut block_diags);
+            out.flush_block_diags(opts.max_diags, &mut block_diags);
+        }
         match normalize(&rec, &opts.fields, &mut out.interner, &mut scratch) {
             Ok(Some(mut ev)) => {
                 ev.input = input;
@@ -159,8 +198,46 @@ pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> Chunk
             Err(msg) => out.diag(opts.max_diags, line_no, 1, Severity::Warning, msg),
         }
     }
-    out.lines = line_no;
+    out.lines = lines.line_no;
     out
+}
+
+/// A goroutine dump logged inside a JSON string field (`runtime.Stack(buf,
+/// true)` under `stack` or `stacktrace`): every line of it is the record's.
+fn embedded_dump<'a>(
+    value: &json::Value<'a>,
+    line_no: u32,
+    out: &mut ChunkOut<'a>,
+    diags: &mut Vec<(u32, String)>,
+) {
+    let text = value.text();
+    let Some(at) = memchr::memmem::find(&text, b"goroutine ") else {
+        return;
+    };
+    let mut lines = Lines::new(&text[at..]);
+    if !lines.peek().is_some_and(dump::starts_dump) {
+        return;
+    }
+    let mut local = Vec::new();
+    let mut d = dump::parse(
+        &mut lines,
+        &mut goruntime::Owning(&mut out.interner),
+        &mut local,
+    );
+    d.line = line_no;
+    d.end_line = line_no;
+    for g in &mut d.goroutines {
+        g.line = line_no;
+    }
+    diags.extend(
+        local
+            .into_iter()
+            .map(|(_, m)| (line_no, format!("in the embedded dump: {m}"))),
+    );
+    if !d.goroutines.is_empty() {
+        out.formats.insert(Formats::GO_DUMP);
+        out.dumps.push(d);
+    }
 }
 
 enum OpClass {

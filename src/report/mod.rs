@@ -6,6 +6,7 @@
 
 pub mod dot;
 pub mod json;
+pub mod runtime;
 pub mod table;
 pub mod text;
 
@@ -30,6 +31,8 @@ pub struct Report {
     pub summary: Summary,
     pub conflict_sites: Vec<ConflictSite>,
     pub conflicts: Vec<Conflict>,
+    pub races: Vec<runtime::RaceSite>,
+    pub crashes: Vec<runtime::Crash>,
     pub diagnostics: Vec<DiagnosticReport>,
     /// Per (scope, object, actor) participation, for the graph renderers.
     #[serde(skip)]
@@ -59,6 +62,11 @@ pub struct Summary {
     pub objects: u64,
     pub conflicts: u64,
     pub conflict_sites: u64,
+    /// Race report blocks.
+    pub races: u64,
+    /// Deduplicated race sites (the entries of `races`).
+    pub race_sites: u64,
+    pub crashes: u64,
     pub parse_errors: u64,
     pub diagnostics: u64,
 }
@@ -139,7 +147,7 @@ pub trait Renderer {
 }
 
 /// 64-bit FNV-1a: a stable hash for ids and fingerprints (not for security).
-fn fnv1a(parts: &[&str]) -> u64 {
+pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for &b in p.as_bytes().iter().chain(std::iter::once(&0u8)) {
@@ -299,6 +307,8 @@ impl Report {
         objects.sort_unstable();
         objects.dedup();
 
+        let (races, race_blocks) = runtime::races(an);
+        let crashes = runtime::crashes(an);
         let summary = Summary {
             events: an.events as u64,
             accesses: accesses.len() as u64,
@@ -308,6 +318,9 @@ impl Report {
             objects: objects.len() as u64,
             conflicts: an.conflicts.total_pairs(),
             conflict_sites: sites.len() as u64,
+            races: race_blocks,
+            race_sites: races.len() as u64,
+            crashes: crashes.len() as u64,
             parse_errors: an.parse_errors(),
             diagnostics: an.diagnostic_count,
         };
@@ -344,15 +357,17 @@ impl Report {
             summary,
             conflict_sites: sites,
             conflicts,
+            races,
+            crashes,
             diagnostics,
             graph,
         }
     }
 
-    /// Findings decide the exit status: conflicts (races, crashes and
-    /// deadlocks join them as they are implemented).
+    /// Findings decide the exit status: conflicts, races and crashes
+    /// (deadlocks join them when they are implemented).
     pub fn has_findings(&self) -> bool {
-        self.summary.conflicts > 0
+        self.summary.conflicts > 0 || self.summary.races > 0 || self.summary.crashes > 0
     }
 }
 

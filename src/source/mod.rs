@@ -164,18 +164,49 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
 }
 
-/// Splits `bytes` into ranges of about `target` bytes that end at line ends.
+/// A line where a chunk may begin: a log record, never the inside of a
+/// multi-line block (race report, goroutine dump), whose lines start with
+/// none of these.
+fn is_safe_start(line: &[u8]) -> bool {
+    match line.first() {
+        Some(b'{') => true,
+        Some(c) if c.is_ascii_digit() => {
+            // A timestamp: 2026-11-26T…, 12:45:53…
+            line.len() > 5 && (line[4] == b'-' || line[2] == b':')
+        }
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
+            // logfmt: `key=…`, but not a crash dump's `PC=0x…`.
+            let key = line
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.'));
+            matches!(key, Some(k) if line[k] == b'=' && &line[..k] != b"PC")
+        }
+        _ => false,
+    }
+}
+
+/// Splits `bytes` into ranges of about `target` bytes that end at line ends,
+/// each beginning at a line that starts a record (see [`is_safe_start`]), so
+/// no multi-line block is cut. A text without such lines stays whole.
 pub fn chunks(bytes: &[u8], target: usize) -> Vec<Range<usize>> {
     let target = target.max(1);
     let mut out = Vec::with_capacity(bytes.len() / target + 1);
     let mut start = 0;
     while start < bytes.len() {
-        let probe = start.saturating_add(target);
-        let end = if probe >= bytes.len() {
-            bytes.len()
-        } else {
-            memchr::memchr(b'\n', &bytes[probe..]).map_or(bytes.len(), |n| probe + n + 1)
-        };
+        let mut end = bytes.len();
+        let mut at = start.saturating_add(target);
+        while at < bytes.len() {
+            let Some(n) = memchr::memchr(b'\n', &bytes[at..]) else {
+                break;
+            };
+            let next = at + n + 1;
+            let line_end = memchr::memchr(b'\n', &bytes[next..]).map_or(bytes.len(), |m| next + m);
+            if next < bytes.len() && is_safe_start(&bytes[next..line_end]) {
+                end = next;
+                break;
+            }
+            at = next;
+        }
         out.push(start..end);
         start = end;
     }
@@ -199,6 +230,28 @@ mod tests {
             }
         }
         assert!(chunks(b"", 10).is_empty());
+    }
+
+    #[test]
+    fn chunks_never_cut_a_dump() {
+        let mut text = Vec::new();
+        text.extend_from_slice(b"{\"a\":1}\n{\"a\":2}\n");
+        text.extend_from_slice(b"fatal error: concurrent map writes\n\ngoroutine 1 [running]:\nmain.main()\n\t/x.go:1 +0x1\n");
+        text.extend_from_slice(b"{\"a\":3}\n");
+        let dump = 16..text.len() - 8;
+        for target in 1..text.len() {
+            for c in chunks(&text, target) {
+                assert!(
+                    !(c.start > dump.start && c.start < dump.end),
+                    "chunk at {} cuts the dump {dump:?}",
+                    c.start
+                );
+            }
+        }
+        assert!(is_safe_start(b"ts=2026 level=info"));
+        assert!(!is_safe_start(b"PC=0x46ad61 m=0 sigcode=0"));
+        assert!(!is_safe_start(b"goroutine 1 [running]:"));
+        assert!(is_safe_start(b"2026-11-26T12:45:53.869Z\tINFO"));
     }
 
     #[test]

@@ -450,7 +450,7 @@ fn bad_lines_copy(dir: &Path) -> (std::path::PathBuf, BadLines) {
         }
         if i == 1000 {
             text.push(no(&out));
-            out.push(b"panic: something else went wrong".to_vec());
+            out.push(b"worker restarted after something went wrong".to_vec());
             text.push(no(&out));
             out.push(b"\tat /build/src/app/zapsvc/main.go:99 +0x1d".to_vec());
         }
