@@ -4,5 +4,6 @@ mod harness;
 
 mod cli;
 mod corpus;
+mod goruntime;
 mod render;
 mod sweep_prop;
