@@ -16,6 +16,9 @@ _racetrail() {
             ",$1")
                 cmd="racetrail"
                 ;;
+            racetrail,dumps)
+                cmd="racetrail__subcmd__dumps"
+                ;;
             racetrail,generate)
                 cmd="racetrail__subcmd__generate"
                 ;;
@@ -27,6 +30,9 @@ _racetrail() {
                 ;;
             racetrail,scan)
                 cmd="racetrail__subcmd__scan"
+                ;;
+            racetrail__subcmd__help,dumps)
+                cmd="racetrail__subcmd__help__subcmd__dumps"
                 ;;
             racetrail__subcmd__help,generate)
                 cmd="racetrail__subcmd__help__subcmd__generate"
@@ -47,7 +53,7 @@ _racetrail() {
 
     case "${cmd}" in
         racetrail)
-            opts="-h -V --help --version scan graph generate help"
+            opts="-h -V --help --version scan graph dumps generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -60,8 +66,46 @@ _racetrail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        racetrail__subcmd__dumps)
+            opts="-f -j -q -h -V --format --buckets --mmap --threads --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --buckets)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mmap)
+                    COMPREPLY=($(compgen -W "auto never" -- "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         racetrail__subcmd__generate)
-            opts="-h -V --help --version man man-scan man-graph bash zsh fish"
+            opts="-h -V --help --version man man-scan man-graph man-dumps bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -133,8 +177,22 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__help)
-            opts="scan graph generate help"
+            opts="scan graph dumps generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        racetrail__subcmd__help__subcmd__dumps)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

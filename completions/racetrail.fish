@@ -28,6 +28,7 @@ complete -c racetrail -n "__fish_racetrail_needs_command" -s h -l help -d 'Print
 complete -c racetrail -n "__fish_racetrail_needs_command" -s V -l version -d 'Print version'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
+complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "dumps" -d 'Digest goroutine dumps and crashes: buckets of identical stacks, states, longest waits, the crashing goroutine first'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s f -l format -d 'Output format [default: table; dot for `graph`]' -r -f -a "table\t'Tables for a terminal'
@@ -68,9 +69,19 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s q -l quiet
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l timings -d 'Print the wall time of each stage to stderr'
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s V -l version -d 'Print version'
+complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s f -l format -d 'Output format' -r -f -a "table\t'A text digest'
+json\t'The racetrail.dumps/v1 JSON document'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -l buckets -d 'Buckets of identical stacks shown per dump' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
+never\t'Always read files into memory'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s j -l threads -d 'Worker threads [default: one per core]' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s q -l quiet -d 'Print nothing but the digest'
+complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s V -l version -d 'Print version'
 complete -c racetrail -n "__fish_racetrail_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c racetrail -n "__fish_racetrail_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph generate help" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph generate help" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph generate help" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "dumps" -d 'Digest goroutine dumps and crashes: buckets of identical stacks, states, longest waits, the crashing goroutine first'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

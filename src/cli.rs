@@ -39,6 +39,11 @@ pub enum Command {
     ///
     /// Example: racetrail graph dump/ | dot -Tsvg > conflicts.svg
     Graph(ScanArgs),
+    /// Digest goroutine dumps and crashes: buckets of identical stacks,
+    /// states, longest waits, the crashing goroutine first.
+    ///
+    /// Example: racetrail dumps crash.log
+    Dumps(DumpsArgs),
     /// Write the man page or a shell completion script to stdout.
     #[command(hide = true)]
     Generate {
@@ -56,6 +61,8 @@ pub enum Generated {
     ManScan,
     /// man/racetrail-graph.1
     ManGraph,
+    /// man/racetrail-dumps.1
+    ManDumps,
     Bash,
     Zsh,
     Fish,
@@ -69,6 +76,63 @@ pub enum OutputFormat {
     Json,
     /// A Graphviz graph.
     Dot,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum DumpFormat {
+    /// A text digest.
+    #[default]
+    Table,
+    /// The racetrail.dumps/v1 JSON document.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DumpsArgs {
+    /// Files or directories with dumps (anywhere in them, also inside JSON
+    /// `stack` fields); `-` or none reads stdin.
+    pub inputs: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: DumpFormat,
+
+    /// Buckets of identical stacks shown per dump.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub buckets: usize,
+
+    /// How files are read: auto maps large files into memory.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub mmap: MmapMode,
+
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print nothing but the digest.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl DumpsArgs {
+    /// The scan that finds the dumps.
+    pub fn scan_args(&self) -> ScanArgs {
+        ScanArgs {
+            inputs: self.inputs.clone(),
+            format: None,
+            slack: "0".into(),
+            examples: 0,
+            one_process: false,
+            fields: Vec::new(),
+            mmap: self.mmap,
+            max_errors: None,
+            max_line_bytes: 1 << 20,
+            threads: self.threads,
+            quiet: self.quiet,
+            timings: false,
+            color: ColorChoice::Never,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

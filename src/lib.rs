@@ -59,6 +59,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => scan(Config::new(args, OutputFormat::Table)?, out),
         Command::Graph(args) => scan(Config::new(args, OutputFormat::Dot)?, out),
+        Command::Dumps(args) => dumps(&args, out),
         Command::Generate { what } => {
             generate::write(what, out)?;
             Ok(Outcome::Clean)
@@ -66,7 +67,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     }
 }
 
-fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+/// Opens the configured inputs; `failed` says whether one could not be read.
+fn open_inputs(config: &Config) -> anyhow::Result<(Vec<Input>, bool)> {
     if let Some(n) = config.threads {
         // Fails only when a pool exists already (a second run in one process).
         let _ = rayon::ThreadPoolBuilder::new()
@@ -91,6 +93,50 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             }
         }
     }
+    Ok((inputs, failed))
+}
+
+/// `racetrail dumps`: every dump of the inputs, digested.
+fn dumps(args: &cli::DumpsArgs, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let config = Config::new(args.scan_args(), OutputFormat::Json)?;
+    let (inputs, failed) = open_inputs(&config)?;
+    let analysis = pipeline::analyze(&inputs, &config.settings, &|_| {});
+    let dumps = report::runtime::all_dumps(&analysis);
+    let mut buf = io::BufWriter::with_capacity(1 << 16, out);
+    match args.format {
+        cli::DumpFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Doc<'r> {
+                schema: &'static str,
+                dumps: &'r [report::runtime::Crash],
+            }
+            let doc = Doc {
+                schema: "racetrail.dumps/v1",
+                dumps: &dumps,
+            };
+            serde_json::to_writer_pretty(&mut buf, &doc).map_err(io::Error::other)?;
+            buf.write_all(b"\n")?;
+        }
+        cli::DumpFormat::Table => {
+            if dumps.is_empty() {
+                writeln!(buf, "no goroutine dumps")?;
+            }
+            for d in &dumps {
+                report::table::crash_digest(d, &mut buf, args.buckets)?;
+                report::table::longest_waits(d, &mut buf, 5)?;
+            }
+        }
+    }
+    buf.flush().context("writing the digest")?;
+    Ok(if failed {
+        Outcome::Incomplete
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let (inputs, failed) = open_inputs(&config)?;
     let bar = progress_bar(&config, &inputs);
     let tick = |n: u64| {
         if let Some(b) = &bar {

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table as Grid, presets};
 
+use super::runtime::Crash;
 use super::text::sanitize;
 use super::{ConflictSide, Renderer, Report};
 
@@ -106,6 +107,167 @@ impl Table {
     }
 }
 
+impl Table {
+    fn races(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let mut g = self.grid();
+        g.set_header(self.header(&["#", "kind", "side A", "side B", "blocks"]));
+        for (n, race) in r.races.iter().enumerate() {
+            let mut kind = Cell::new(if race.map { "map race" } else { "data race" });
+            if self.color && race.map {
+                kind = kind.fg(Color::Red);
+            }
+            let side = |i: usize| {
+                race.sides.get(i).map_or_else(String::new, |s| {
+                    let op = match s.map_op {
+                        Some(m) if m != s.op => format!("{} ({m})", s.op),
+                        _ => s.op.to_string(),
+                    };
+                    format!("{} {}\n  {}", op, sanitize(&s.func), sanitize(&s.site))
+                })
+            };
+            g.add_row(vec![
+                Cell::new(n + 1),
+                kind,
+                Cell::new(side(0)),
+                Cell::new(side(1)),
+                Cell::new(race.blocks).set_alignment(CellAlignment::Right),
+            ]);
+        }
+        writeln!(
+            out,
+            "\nrace sites (Go race detector; goroutine numbers are the detector's)"
+        )?;
+        writeln!(out, "{g}")?;
+        for (n, race) in r.races.iter().enumerate() {
+            let sources: Vec<&str> = race.reports.iter().map(|x| x.source.as_str()).collect();
+            writeln!(
+                out,
+                "  #{} reported at {}",
+                n + 1,
+                sanitize(&sources.join(", "))
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The goroutines that waited longest (the runtime prints minutes from 1 on).
+pub fn longest_waits(c: &Crash, out: &mut dyn Write, n: usize) -> io::Result<()> {
+    let mut waits: Vec<&super::runtime::GoroutineOut> =
+        c.goroutines.iter().filter(|g| g.wait_minutes > 0).collect();
+    if waits.is_empty() {
+        return Ok(());
+    }
+    waits.sort_by(|a, b| b.wait_minutes.cmp(&a.wait_minutes).then(a.id.cmp(&b.id)));
+    writeln!(out, "  longest waits:")?;
+    for g in waits.iter().take(n) {
+        writeln!(
+            out,
+            "      goroutine {} [{}, {} minutes] at {}",
+            g.id,
+            sanitize(&g.state),
+            g.wait_minutes,
+            sanitize(g.site.as_deref().unwrap_or("?"))
+        )?;
+    }
+    Ok(())
+}
+
+fn frame_line(f: &super::runtime::FrameOut, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "      {}  {}:{}",
+        sanitize(&f.func),
+        sanitize(&f.file),
+        f.line
+    )
+}
+
+/// A crash or dump as text: messages, the crashing goroutine and its stack,
+/// the other side, states, and the largest `buckets` buckets.
+pub fn crash_digest(c: &Crash, out: &mut dyn Write, buckets: usize) -> io::Result<()> {
+    let title = if c.messages.is_empty() {
+        "goroutine dump".to_string()
+    } else {
+        c.messages.join(" / ")
+    };
+    writeln!(out, "\n{}: {}", sanitize(&c.source), sanitize(&title))?;
+    let states: Vec<String> = {
+        let mut v: Vec<(&String, &u64)> = c.states.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        v.iter().map(|(s, n)| format!("{s} {n}")).collect()
+    };
+    writeln!(
+        out,
+        "  {}: {}",
+        plural(c.goroutines_total, "goroutine", "goroutines"),
+        sanitize(&states.join(", "))
+    )?;
+    if let Some(g) = c.goroutine {
+        let at = match (&c.func, &c.site) {
+            (Some(f), Some(s)) => format!(" in {f} at {s}"),
+            _ => String::new(),
+        };
+        writeln!(out, "  crashing goroutine {g}{}", sanitize(&at))?;
+        if let Some(m) = &c.map_address {
+            writeln!(out, "  map header {}", sanitize(m))?;
+        }
+        if c.reporters.len() > 1 {
+            let ids: Vec<String> = c.reporters.iter().map(u64::to_string).collect();
+            writeln!(out, "  running when it died: goroutines {}", ids.join(", "))?;
+        }
+        for f in &c.stack {
+            frame_line(f, out)?;
+        }
+    }
+    for o in &c.other_side {
+        let mut line = format!(
+            "  other side: goroutine {} {} on {} open since {}, {}",
+            o.actor,
+            o.op,
+            o.object,
+            time(o.start_ns),
+            o.source
+        );
+        if let Some(k) = &o.key {
+            line.push_str(&format!(", key {k:?}"));
+        }
+        if let Some(t) = &o.trace {
+            line.push_str(&format!(", trace {t}"));
+        }
+        writeln!(out, "{}", sanitize(&line))?;
+    }
+    for b in c.buckets.iter().take(buckets) {
+        let wait = if b.max_wait_minutes > 0 {
+            format!(", up to {} minutes", b.max_wait_minutes)
+        } else {
+            String::new()
+        };
+        let ids: Vec<String> = b.goroutines.iter().map(u64::to_string).collect();
+        let more = if b.count as usize > b.goroutines.len() {
+            " …"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  {} [{}{}]: {}{}",
+            plural(b.count, "goroutine", "goroutines"),
+            sanitize(&b.state),
+            wait,
+            ids.join(" "),
+            more
+        )?;
+        for f in &b.stack {
+            frame_line(f, out)?;
+        }
+    }
+    if buckets > 0 && c.buckets.len() > buckets {
+        writeln!(out, "  … {} more buckets", c.buckets.len() - buckets)?;
+    }
+    Ok(())
+}
+
 impl Renderer for Table {
     fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let s = &r.summary;
@@ -119,15 +281,17 @@ impl Renderer for Table {
             plural(records, "record", "records"),
             plural(s.parse_errors, "parse error", "parse errors"),
         )?;
-        writeln!(
-            out,
-            "{} ({} open) on {} by {}; {}",
-            plural(s.accesses, "access", "accesses"),
-            thousands(s.open_accesses),
-            plural(s.objects, "map", "maps"),
-            plural(s.actors, "goroutine", "goroutines"),
-            plural(s.holds, "lock hold", "lock holds"),
-        )?;
+        if s.accesses > 0 || s.holds > 0 {
+            writeln!(
+                out,
+                "{} ({} open) on {} by {}; {}",
+                plural(s.accesses, "access", "accesses"),
+                thousands(s.open_accesses),
+                plural(s.objects, "map", "maps"),
+                plural(s.actors, "goroutine", "goroutines"),
+                plural(s.holds, "lock hold", "lock holds"),
+            )?;
+        }
         if s.conflicts == 0 {
             writeln!(out, "no conflicting accesses")?;
         } else {
@@ -136,6 +300,15 @@ impl Renderer for Table {
                 "{} at {}",
                 plural(s.conflicts, "conflicting pair", "conflicting pairs"),
                 plural(s.conflict_sites, "conflict site", "conflict sites"),
+            )?;
+        }
+        if s.races > 0 || s.crashes > 0 {
+            writeln!(
+                out,
+                "{} at {}; {}",
+                plural(s.races, "race report", "race reports"),
+                plural(s.race_sites, "race site", "race sites"),
+                plural(s.crashes, "crash", "crashes"),
             )?;
         }
 
@@ -208,6 +381,13 @@ impl Renderer for Table {
                     writeln!(out, "     b: {}", sanitize(&side_line(&e.b)))?;
                 }
             }
+        }
+
+        if !r.races.is_empty() {
+            self.races(r, out)?;
+        }
+        for c in &r.crashes {
+            crash_digest(c, out, 0)?;
         }
 
         if !r.diagnostics.is_empty() {
