@@ -131,8 +131,141 @@ impl Renderer for Dot {
             }
             writeln!(out, "  }}")?;
         }
+        races(report, out)?;
+        crashes(report, out)?;
         writeln!(out, "}}")
     }
+}
+
+/// The race sites: each top user frame a node, each site pair an edge.
+fn races(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.races.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  subgraph cluster_races {{")?;
+    writeln!(out, "    label=\"Go race detector\";")?;
+    writeln!(out, "    style=rounded; color=gray50;")?;
+    let mut frames: Vec<(&str, &str)> = report
+        .races
+        .iter()
+        .flat_map(|r| r.sides.iter().map(|s| (s.site.as_str(), s.func.as_str())))
+        .collect();
+    frames.sort_unstable();
+    frames.dedup_by_key(|f| f.0);
+    for (i, (site, func)) in frames.iter().enumerate() {
+        writeln!(
+            out,
+            "    race_f{i} [shape=box, label={}];",
+            label(&[func.to_string(), super::runtime::short_site(site)])
+        )?;
+    }
+    let node = |site: &str| frames.iter().position(|f| f.0 == site).unwrap_or(0);
+    for r in &report.races {
+        let [a, b] = [&r.sides[0], &r.sides[1]];
+        let kind = if r.map { "map race" } else { "data race" };
+        let ops = |s: &super::runtime::RaceSide| s.map_op.unwrap_or(s.op).to_string();
+        writeln!(
+            out,
+            "    race_f{} -> race_f{} [dir=both, color={}, fontcolor={}, label={}];",
+            node(&a.site),
+            node(&b.site),
+            if r.map { "red" } else { "darkorange" },
+            if r.map { "red" } else { "darkorange" },
+            label(&[
+                format!("{kind}: {} × {}", ops(a), ops(b)),
+                format!(
+                    "{} {}",
+                    r.blocks,
+                    if r.blocks == 1 { "block" } else { "blocks" }
+                ),
+            ])
+        )?;
+    }
+    writeln!(out, "  }}")
+}
+
+/// Each crash: the crashing goroutine, the goroutines that created it (a
+/// fork chain, when the dump names parents), and the other side from the logs.
+fn crashes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for (ci, c) in report.crashes.iter().enumerate() {
+        writeln!(out, "  subgraph cluster_crash{ci} {{")?;
+        writeln!(
+            out,
+            "    label={};",
+            quote(&format!("crash at {}", c.source))
+        )?;
+        writeln!(out, "    style=rounded; color=red;")?;
+        let mut title = c.messages.clone();
+        if let Some(g) = c.goroutine {
+            title.push(format!("goroutine {g} [running]"));
+        }
+        if let (Some(f), Some(s)) = (&c.func, &c.site) {
+            title.push(f.clone());
+            title.push(super::runtime::short_site(s));
+        }
+        if let Some(m) = &c.map_address {
+            title.push(format!("map {m}"));
+        }
+        writeln!(
+            out,
+            "    crash{ci} [shape=doubleoctagon, color=red, fontcolor=red, label={}];",
+            label(&title)
+        )?;
+        // The chain of creators, as far as the dump names parents.
+        let mut child = c.goroutine;
+        let mut seen = Vec::new();
+        while let Some(id) = child {
+            let Some(g) = c.goroutines.iter().find(|g| g.id == id) else {
+                break;
+            };
+            let (Some(parent), Some(by)) = (g.parent, &g.created_by) else {
+                break;
+            };
+            if seen.contains(&parent) {
+                break;
+            }
+            seen.push(parent);
+            let from = format!("crash{ci}_g{parent}");
+            let to = if Some(id) == c.goroutine {
+                format!("crash{ci}")
+            } else {
+                format!("crash{ci}_g{id}")
+            };
+            let state = c
+                .goroutines
+                .iter()
+                .find(|g| g.id == parent)
+                .map_or("", |g| g.state.as_str());
+            writeln!(
+                out,
+                "    {from} [shape=ellipse, label={}];",
+                label(&[format!("goroutine {parent} [{state}]")])
+            )?;
+            writeln!(
+                out,
+                "    {from} -> {to} [style=dashed, color=gray40, label={}];",
+                label(&[format!("created by {}", by.func)])
+            )?;
+            child = Some(parent);
+        }
+        for (oi, o) in c.other_side.iter().enumerate() {
+            writeln!(
+                out,
+                "    crash{ci}_o{oi} [shape=ellipse, color=red, label={}];",
+                label(&[
+                    format!("goroutine {} {} (open)", o.actor, o.op),
+                    format!("map {}", o.object),
+                    o.source.clone(),
+                ])
+            )?;
+            writeln!(
+                out,
+                "    crash{ci} -> crash{ci}_o{oi} [color=red, penwidth=2, label=\"other side\"];"
+            )?;
+        }
+        writeln!(out, "  }}")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
