@@ -5,5 +5,6 @@ mod harness;
 mod cli;
 mod corpus;
 mod goruntime;
+mod hostile;
 mod render;
 mod sweep_prop;
