@@ -6,6 +6,7 @@
 //! returns the id remapping, so chunks can be parsed in parallel.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 
@@ -87,6 +88,19 @@ impl<'a> Interner<'a> {
     /// Moves every string of `local` into `self`; entry `i` of the result is
     /// the global symbol of local symbol `i`.
     pub fn absorb(&mut self, local: Interner<'a>) -> Vec<Sym> {
-        local.strs.into_iter().map(|s| self.intern(s)).collect()
+        self.map.reserve(local.strs.len());
+        self.strs.reserve(local.strs.len());
+        local
+            .strs
+            .into_iter()
+            .map(|s| match self.map.entry(s) {
+                Entry::Occupied(e) => *e.get(),
+                Entry::Vacant(e) => {
+                    let sym = Sym(self.strs.len() as u32);
+                    self.strs.push(e.key().clone());
+                    *e.insert(sym)
+                }
+            })
+            .collect()
     }
 }

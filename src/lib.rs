@@ -162,8 +162,12 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let built = t.elapsed();
     render(&config, &report, out).context("writing the report")?;
     if config.timings {
-        for (stage, d) in &analysis.timings {
-            eprintln!("{stage:>10} {:>9.3} ms", d.as_secs_f64() * 1e3);
+        for (stage, d, rss) in &analysis.timings {
+            eprintln!(
+                "{stage:>10} {:>9.3} ms  rss {:>8.1} MiB",
+                d.as_secs_f64() * 1e3,
+                *rss as f64 / 1024.0
+            );
         }
         eprintln!("{:>10} {:>9.3} ms", "report", built.as_secs_f64() * 1e3);
         eprintln!(

@@ -80,8 +80,9 @@ pub struct Analysis<'a> {
     pub dumps: Vec<(u32, Dump)>,
     /// All diagnostics, including those not kept in `diagnostics`.
     pub diagnostic_count: u64,
-    /// Wall time per stage, for `--timings` (never in the report).
-    pub timings: Vec<(&'static str, Duration)>,
+    /// Wall time and resident memory (KiB, 0 when unknown) after each stage,
+    /// for `--timings` (never in the report).
+    pub timings: Vec<(&'static str, Duration, u64)>,
 }
 
 impl Analysis<'_> {
@@ -118,6 +119,18 @@ impl Analysis<'_> {
     }
 }
 
+/// The process's resident set in KiB, from /proc (0 elsewhere).
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// Runs the pipeline over opened inputs. `progress` is told the bytes of
 /// each chunk as it is parsed.
 pub fn analyze<'a>(
@@ -129,7 +142,7 @@ pub fn analyze<'a>(
     let mut clock = Instant::now();
     let mut lap = |name: &'static str| {
         let now = Instant::now();
-        timings.push((name, now - clock));
+        timings.push((name, now - clock, resident_kib()));
         clock = now;
     };
     let mut stats: Vec<InputStats> = inputs
@@ -188,16 +201,28 @@ pub fn analyze<'a>(
         .collect();
     lap("parse");
 
-    // Merge: global ids, line numbers, scopes, accounting, diagnostics.
+    // Merge, in chunk order: accounting, diagnostics, global ids, scopes.
+    let mut outs = outs;
     let mut interner = Interner::new();
     let mut scopes: Vec<ScopeKey> = Vec::new();
     let mut scope_ids: FxHashMap<ScopeKey, u32> = FxHashMap::default();
+    let mut scope_of = |key: ScopeKey| match scope_ids.get(&key) {
+        Some(&id) => id,
+        None => {
+            let id = scopes.len() as u32;
+            scopes.push(key.clone());
+            scope_ids.insert(key, id);
+            id
+        }
+    };
     let mut line_base: Vec<u32> = vec![0; inputs.len()];
-    let mut events: Vec<Event> = Vec::with_capacity(outs.iter().map(|o| o.events.len()).sum());
     let mut diagnostic_count = diagnostics.len() as u64;
     let mut races = Vec::new();
     let mut dumps = Vec::new();
-    for ((n, _), out) in jobs.iter().zip(outs) {
+    // Per chunk: its line base, symbol remapping, and scope ids (the scope of
+    // events without process fields first).
+    let mut plans: Vec<(u32, Vec<Sym>, u32, Vec<(Sym, u32)>)> = Vec::with_capacity(outs.len());
+    for ((n, _), out) in jobs.iter().zip(outs.iter_mut()) {
         let n = *n as usize;
         let base = line_base[n];
         let st = &mut stats[n];
@@ -207,7 +232,7 @@ pub fn analyze<'a>(
         st.parse_errors += out.parse_errors;
         st.formats.insert(out.formats);
         diagnostic_count += out.parse_errors + out.warnings;
-        diagnostics.extend(out.diags.into_iter().map(|d| Diagnostic {
+        diagnostics.extend(out.diags.drain(..).map(|d| Diagnostic {
             input: n as u32,
             line: base + d.line,
             col: d.col,
@@ -215,44 +240,67 @@ pub fn analyze<'a>(
             message: d.message,
         }));
         line_base[n] += out.lines;
-        let remap = interner.absorb(out.interner);
+        let remap = interner.absorb(std::mem::take(&mut out.interner));
         let map = |s: Sym| remap[s.0 as usize];
-        races.extend(out.races.into_iter().map(|mut b| {
+        races.extend(out.races.drain(..).map(|mut b| {
             b.remap(&map, base);
             (n as u32, b)
         }));
-        dumps.extend(out.dumps.into_iter().map(|mut d| {
+        dumps.extend(out.dumps.drain(..).map(|mut d| {
             d.remap(&map, base);
             (n as u32, d)
         }));
-        for mut ev in out.events {
-            ev.actor = map(ev.actor);
-            ev.object = map(ev.object);
-            ev.trace = map(ev.trace);
-            ev.key = map(ev.key);
-            ev.caller = map(ev.caller);
-            ev.pair = map(ev.pair);
-            let fields = map(Sym(ev.scope));
-            ev.line += base;
-            let key = if settings.one_process {
+        let key = |fields: Sym| {
+            if settings.one_process {
                 ScopeKey::All
             } else if fields.is_none() {
-                ScopeKey::Input(ev.input)
+                ScopeKey::Input(n as u32)
             } else {
                 ScopeKey::Fields(fields)
-            };
-            ev.scope = match scope_ids.get(&key) {
-                Some(&id) => id,
-                None => {
-                    let id = scopes.len() as u32;
-                    scopes.push(key.clone());
-                    scope_ids.insert(key, id);
-                    id
-                }
-            };
-            events.push(ev);
-        }
+            }
+        };
+        let plain = if out.events.is_empty() {
+            0
+        } else {
+            scope_of(key(Sym::NONE))
+        };
+        let fielded = out
+            .scope_syms
+            .iter()
+            .map(|&local| (local, scope_of(key(map(local)))))
+            .collect();
+        plans.push((base, remap, plain, fielded));
     }
+    // Then the events of all chunks are renumbered in parallel.
+    outs.par_iter_mut()
+        .zip(plans.par_iter())
+        .for_each(|(out, (base, remap, plain, fielded))| {
+            let map = |s: Sym| remap[s.0 as usize];
+            for ev in &mut out.events {
+                ev.actor = map(ev.actor);
+                ev.object = map(ev.object);
+                ev.trace = map(ev.trace);
+                ev.key = map(ev.key);
+                ev.caller = map(ev.caller);
+                ev.pair = map(ev.pair);
+                ev.line += base;
+                ev.scope = if ev.scope == 0 {
+                    *plain
+                } else {
+                    fielded
+                        .iter()
+                        .find(|(l, _)| l.0 == ev.scope)
+                        .map_or(*plain, |(_, id)| *id)
+                };
+            }
+        });
+    drop(plans);
+    let mut events: Vec<Event> = Vec::with_capacity(outs.iter().map(|o| o.events.len()).sum());
+    for out in &mut outs {
+        events.append(&mut out.events);
+        out.events = Vec::new();
+    }
+    drop(outs);
 
     lap("merge");
     // (time, input, line) is unique per event, so an unstable sort is stable

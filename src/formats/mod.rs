@@ -103,6 +103,8 @@ pub struct ChunkOut<'a> {
     pub races: Vec<RaceBlock>,
     /// Crash and goroutine dumps, also those found inside JSON fields.
     pub dumps: Vec<Dump>,
+    /// The distinct process-field symbols of the events (see `Event::scope`).
+    pub scope_syms: Vec<Sym>,
 }
 
 impl ChunkOut<'_> {
@@ -138,7 +140,9 @@ pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> Chunk
     let mut lines = Lines::new(data);
     let mut block_diags: Vec<(u32, String)> = Vec::new();
     while let Some(first) = lines.peek() {
-        if race::starts_race(first, lines.peek2()) {
+        // Records start with `{`; only other lines may open a runtime block.
+        let maybe_block = !matches!(first.first(), Some(b'{') | None);
+        if maybe_block && race::starts_race(first, || lines.peek2()) {
             let from = lines.line_no;
             let block = race::parse(&mut lines, &mut out.interner, &mut block_diags);
             out.records += (lines.line_no - from) as u64;
@@ -147,7 +151,7 @@ pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> Chunk
             out.flush_block_diags(opts.max_diags, &mut block_diags);
             continue;
         }
-        if dump::starts_dump(first) {
+        if maybe_block && dump::starts_dump(first) {
             let from = lines.line_no;
             let d = dump::parse(&mut lines, &mut out.interner, &mut block_diags);
             out.records += (lines.line_no - from) as u64;
@@ -192,6 +196,9 @@ pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> Chunk
             Ok(Some(mut ev)) => {
                 ev.input = input;
                 ev.line = line_no;
+                if ev.scope != 0 && !out.scope_syms.contains(&Sym(ev.scope)) {
+                    out.scope_syms.push(Sym(ev.scope));
+                }
                 out.events.push(ev);
             }
             Ok(None) => {}

@@ -7,9 +7,6 @@ use std::io::{self, Write};
 
 use super::{Renderer, Report};
 
-/// Trace ids shown per goroutine node.
-const TRACES_SHOWN: usize = 3;
-
 pub struct Dot;
 
 /// A DOT double-quoted string: quotes and backslashes escaped, control
@@ -89,25 +86,21 @@ impl Renderer for Dot {
                     label(&lines)
                 )?;
             }
-            let mut actors: Vec<(&str, Vec<&str>)> = Vec::new();
-            for e in &edges {
-                match actors.iter_mut().find(|(a, _)| *a == e.actor) {
-                    Some((_, t)) => t.extend(e.traces.iter().map(String::as_str)),
-                    None => actors.push((&e.actor, e.traces.iter().map(String::as_str).collect())),
-                }
-            }
-            for (ai, (actor, traces)) in actors.iter_mut().enumerate() {
-                traces.sort_unstable();
-                traces.dedup();
+            let mut actors: Vec<&str> = edges.iter().map(|e| e.actor.as_str()).collect();
+            actors.sort_by_key(|a| super::natural_key(a));
+            actors.dedup();
+            for (ai, actor) in actors.iter().enumerate() {
+                let info = report
+                    .graph_actors
+                    .iter()
+                    .find(|g| g.scope == *scope && g.actor == *actor);
                 let mut lines = vec![format!("goroutine {actor}")];
-                lines.extend(
-                    traces
-                        .iter()
-                        .take(TRACES_SHOWN)
-                        .map(|t| format!("trace {}", short(t))),
-                );
-                if traces.len() > TRACES_SHOWN {
-                    lines.push(format!("+{} more traces", traces.len() - TRACES_SHOWN));
+                if let Some(info) = info {
+                    lines.extend(info.traces.iter().map(|t| format!("trace {}", short(t))));
+                    let shown = info.traces.len() as u64;
+                    if info.trace_count > shown {
+                        lines.push(format!("+{} more traces", info.trace_count - shown));
+                    }
                 }
                 writeln!(
                     out,
@@ -116,7 +109,7 @@ impl Renderer for Dot {
                 )?;
             }
             for e in &edges {
-                let ai = actors.iter().position(|(a, _)| *a == e.actor).unwrap_or(0);
+                let ai = actors.iter().position(|a| *a == e.actor).unwrap_or(0);
                 let oi = objects.iter().position(|o| *o == e.object).unwrap_or(0);
                 writeln!(
                     out,

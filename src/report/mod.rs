@@ -15,7 +15,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::formats::Severity;
-use crate::intern::Sym;
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashSet;
+
+use crate::intern::{Interner, Sym};
 use crate::pipeline::Analysis;
 use crate::replay::conflicts::SiteStats;
 use crate::replay::windows::{Access, OPEN};
@@ -23,6 +27,22 @@ use crate::replay::windows::{Access, OPEN};
 pub const SCHEMA: &str = "racetrail.report/v1";
 /// At most this many trace ids are listed per conflict site.
 const MAX_TRACES: usize = 20;
+/// Trace ids kept per goroutine for the graph.
+const GRAPH_TRACES: usize = 3;
+
+/// The `n` smallest strings of a set of symbols, sorted, without decoding
+/// the others (byte order is string order for UTF-8).
+fn smallest(i: &Interner<'_>, syms: impl Iterator<Item = Sym>, n: usize) -> Vec<String> {
+    let mut v: Vec<Sym> = syms.collect();
+    if v.len() > n && n > 0 {
+        v.select_nth_unstable_by(n - 1, |a, b| i.bytes(*a).cmp(i.bytes(*b)));
+        v.truncate(n);
+    } else if n == 0 {
+        v.clear();
+    }
+    v.sort_unstable_by(|a, b| i.bytes(*a).cmp(i.bytes(*b)));
+    v.into_iter().map(|s| i.str(s).into_owned()).collect()
+}
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -37,6 +57,9 @@ pub struct Report {
     /// Per (scope, object, actor) participation, for the graph renderers.
     #[serde(skip)]
     pub graph: Vec<GraphEdge>,
+    /// Per (scope, actor): the trace ids of its conflicting accesses.
+    #[serde(skip)]
+    pub graph_actors: Vec<GraphActor>,
 }
 
 #[derive(Debug, Serialize)]
@@ -138,6 +161,15 @@ pub struct GraphEdge {
     pub actor: String,
     pub ops: Vec<&'static str>,
     pub pairs: u64,
+}
+
+/// An actor of the graph and the trace ids of its conflicting accesses.
+#[derive(Debug)]
+pub struct GraphActor {
+    pub scope: String,
+    pub actor: String,
+    pub trace_count: u64,
+    /// The smallest few, in order.
     pub traces: Vec<String>,
 }
 
@@ -242,9 +274,7 @@ impl Report {
                         &sides[1].site
                     ]) >> 16
                 );
-                let mut traces: Vec<String> = s.traces.iter().map(|&t| sym(t)).collect();
-                traces.sort();
-                traces.truncate(MAX_TRACES);
+                let traces = smallest(&an.interner, s.traces.iter().copied(), MAX_TRACES);
                 ConflictSite {
                     id,
                     fingerprint,
@@ -277,18 +307,13 @@ impl Report {
             .conflicts
             .actors
             .iter()
-            .map(|st| {
-                let mut traces: Vec<String> = st.traces.iter().map(|&t| sym(t)).collect();
-                traces.sort();
-                GraphEdge {
-                    scope: an.scope_name(st.scope),
-                    object: sym(st.object),
-                    object_name: an.name_of(st.scope, st.object),
-                    actor: sym(st.actor),
-                    ops: st.ops.iter().map(|o| o.name()).collect(),
-                    pairs: st.pairs,
-                    traces,
-                }
+            .map(|st| GraphEdge {
+                scope: an.scope_name(st.scope),
+                object: sym(st.object),
+                object_name: an.name_of(st.scope, st.object),
+                actor: sym(st.actor),
+                ops: st.ops.iter().map(|o| o.name()).collect(),
+                pairs: st.pairs,
             })
             .collect();
         graph.sort_by(|a, b| {
@@ -298,6 +323,22 @@ impl Report {
                 natural_key(&b.actor),
             ))
         });
+        let mut by_actor: BTreeMap<(u32, Sym), FxHashSet<Sym>> = BTreeMap::new();
+        for st in &an.conflicts.actors {
+            by_actor
+                .entry((st.scope, st.actor))
+                .or_default()
+                .extend(st.traces.iter().copied());
+        }
+        let graph_actors = by_actor
+            .into_iter()
+            .map(|((scope, actor), traces)| GraphActor {
+                scope: an.scope_name(scope),
+                actor: sym(actor),
+                trace_count: traces.len() as u64,
+                traces: smallest(&an.interner, traces.into_iter(), GRAPH_TRACES),
+            })
+            .collect();
 
         let mut actors: Vec<(u32, Sym)> = accesses.iter().map(|a| (a.scope, a.actor)).collect();
         actors.extend(an.windows.holds.iter().map(|h| (h.scope, h.actor)));
@@ -361,6 +402,7 @@ impl Report {
             crashes,
             diagnostics,
             graph,
+            graph_actors,
         }
     }
 

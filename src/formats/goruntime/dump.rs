@@ -126,7 +126,11 @@ fn is_signal_line(line: &[u8]) -> bool {
     fn p(input: &str) -> IResult<&str, &str> {
         preceded(tag("SIG"), take_while1(|c: char| c.is_ascii_uppercase())).parse(input)
     }
-    std::str::from_utf8(line)
+    if !line.starts_with(b"SIG") {
+        return false;
+    }
+    let head = &line[..line.len().min(16)];
+    std::str::from_utf8(head)
         .ok()
         .and_then(|t| p(t).ok())
         .is_some_and(|(rest, _)| rest.starts_with(": "))

@@ -138,8 +138,8 @@ enum Section {
 }
 
 /// True when the next lines start a race block.
-pub fn starts_race(line: &[u8], next: Option<&[u8]>) -> bool {
-    line == WARNING || (line == SEPARATOR && next == Some(WARNING))
+pub fn starts_race<'b>(line: &[u8], next: impl FnOnce() -> Option<&'b [u8]>) -> bool {
+    line == WARNING || (line == SEPARATOR && next() == Some(WARNING))
 }
 
 /// Parses a race block whose first line (the separator or the warning) is
