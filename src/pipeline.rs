@@ -119,6 +119,18 @@ impl Analysis<'_> {
     }
 }
 
+/// How one chunk's events are renumbered into the run's ids.
+struct Renumbering {
+    /// Lines of the input before the chunk.
+    base: u32,
+    /// Global symbol of each chunk-local symbol.
+    remap: Vec<Sym>,
+    /// Scope of events without process fields.
+    plain: u32,
+    /// Scope of each chunk-local process-field symbol.
+    fielded: Vec<(Sym, u32)>,
+}
+
 /// The process's resident set in KiB, from /proc (0 elsewhere).
 fn resident_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -219,9 +231,7 @@ pub fn analyze<'a>(
     let mut diagnostic_count = diagnostics.len() as u64;
     let mut races = Vec::new();
     let mut dumps = Vec::new();
-    // Per chunk: its line base, symbol remapping, and scope ids (the scope of
-    // events without process fields first).
-    let mut plans: Vec<(u32, Vec<Sym>, u32, Vec<(Sym, u32)>)> = Vec::with_capacity(outs.len());
+    let mut plans: Vec<Renumbering> = Vec::with_capacity(outs.len());
     for ((n, _), out) in jobs.iter().zip(outs.iter_mut()) {
         let n = *n as usize;
         let base = line_base[n];
@@ -269,13 +279,18 @@ pub fn analyze<'a>(
             .iter()
             .map(|&local| (local, scope_of(key(map(local)))))
             .collect();
-        plans.push((base, remap, plain, fielded));
+        plans.push(Renumbering {
+            base,
+            remap,
+            plain,
+            fielded,
+        });
     }
     // Then the events of all chunks are renumbered in parallel.
     outs.par_iter_mut()
         .zip(plans.par_iter())
-        .for_each(|(out, (base, remap, plain, fielded))| {
-            let map = |s: Sym| remap[s.0 as usize];
+        .for_each(|(out, plan)| {
+            let map = |s: Sym| plan.remap[s.0 as usize];
             for ev in &mut out.events {
                 ev.actor = map(ev.actor);
                 ev.object = map(ev.object);
@@ -283,14 +298,14 @@ pub fn analyze<'a>(
                 ev.key = map(ev.key);
                 ev.caller = map(ev.caller);
                 ev.pair = map(ev.pair);
-                ev.line += base;
+                ev.line += plan.base;
                 ev.scope = if ev.scope == 0 {
-                    *plain
+                    plan.plain
                 } else {
-                    fielded
+                    plan.fielded
                         .iter()
                         .find(|(l, _)| l.0 == ev.scope)
-                        .map_or(*plain, |(_, id)| *id)
+                        .map_or(plan.plain, |(_, id)| *id)
                 };
             }
         });
