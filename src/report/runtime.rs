@@ -111,6 +111,15 @@ pub struct OtherSide {
 }
 
 #[derive(Debug, Serialize)]
+pub struct Suspect {
+    pub id: u64,
+    pub state: String,
+    pub site: Option<String>,
+    /// Its `runtime.map*` frame shows the crashing goroutine's map header.
+    pub same_map: bool,
+}
+
+#[derive(Debug, Serialize)]
 pub struct Crash {
     pub id: String,
     pub fingerprint: String,
@@ -129,6 +138,10 @@ pub struct Crash {
     pub states: BTreeMap<String, u64>,
     pub buckets: Vec<Bucket>,
     pub goroutines: Vec<GoroutineOut>,
+    /// Goroutines not running that stand at the crash site, or inside a
+    /// `runtime.map*` call on the same map: candidates for the other side
+    /// that the dump itself shows.
+    pub suspects: Vec<Suspect>,
     /// Accesses still open when the process died, by other goroutines, on
     /// the map the crashing goroutine had open: the side the runtime never names.
     pub other_side: Vec<OtherSide>,
@@ -422,6 +435,28 @@ pub fn crash(an: &Analysis<'_>, std: &StdFrames, input: u32, d: &Dump) -> Crash 
     let site = top.map(|f| site_of(i, f));
     let func = top.map(|f| i.str(f.func).into_owned());
     let messages: Vec<String> = d.messages.clone();
+    let map_of = |g: &Goroutine| {
+        g.frames
+            .iter()
+            .filter(|f| is_map_func(i.bytes(f.func)))
+            .find_map(|f| map_arg(i.bytes(f.args)))
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+    };
+    let suspects: Vec<Suspect> = gs
+        .iter()
+        .filter(|g| !running.iter().any(|r| r.id == g.id))
+        .filter_map(|g| {
+            let gsite = top_user(i, std, &g.frames).map(|f| site_of(i, f));
+            let same_map = map_address.is_some() && map_of(g) == map_address;
+            let same_site = site.is_some() && gsite == site;
+            (same_map || same_site).then(|| Suspect {
+                id: g.id,
+                state: i.str(g.state).into_owned(),
+                site: gsite,
+                same_map,
+            })
+        })
+        .collect();
     let fp_site = site.as_deref().map(short_site).unwrap_or_default();
     let first_message = messages.first().map(String::as_str).unwrap_or("");
     let source = an.source(input, d.line);
@@ -442,6 +477,7 @@ pub fn crash(an: &Analysis<'_>, std: &StdFrames, input: u32, d: &Dump) -> Crash 
         map_address,
         goroutines_total: gs.len() as u64,
         states,
+        suspects,
         buckets: buckets(i, &gs),
         goroutines: gs
             .iter()

@@ -220,6 +220,20 @@ pub fn crash_digest(c: &Crash, out: &mut dyn Write, buckets: usize) -> io::Resul
             frame_line(f, out)?;
         }
     }
+    for g in &c.suspects {
+        let why = if g.same_map {
+            "in a map call on the same map"
+        } else {
+            "at the crash site"
+        };
+        writeln!(
+            out,
+            "  also {why}: goroutine {} [{}] at {}",
+            g.id,
+            sanitize(&g.state),
+            sanitize(g.site.as_deref().unwrap_or("?"))
+        )?;
+    }
     for o in &c.other_side {
         let mut line = format!(
             "  other side: goroutine {} {} on {} open since {}, {}",
@@ -375,7 +389,7 @@ impl Renderer for Table {
                         "  #{} {} on {} ({overlap})",
                         i + 1,
                         c.kind,
-                        sanitize(&c.object)
+                        sanitize(c.object_name.as_deref().unwrap_or(&c.object))
                     )?;
                     writeln!(out, "     a: {}", sanitize(&side_line(&e.a)))?;
                     writeln!(out, "     b: {}", sanitize(&side_line(&e.b)))?;

@@ -180,6 +180,28 @@ fn crash_dumps_match_their_truth() {
                 "{case}: no map frame, no address"
             );
         }
+        let suspects: Vec<(&Value, &str, bool)> = c["suspects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| (&g["id"], rel(str_of(&g["site"])), g["same_map"] == true))
+            .collect();
+        let want_suspects: Vec<(&Value, &str, bool)> = t["other_goroutines_at_marked_sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    &g["id"],
+                    str_of(&g["top_user_frame"]["site"]),
+                    g["same_hmap_as_reporter"] == true,
+                )
+            })
+            .collect();
+        assert_eq!(
+            suspects, want_suspects,
+            "{case}: goroutines the dump shows on the other side"
+        );
         let bucketed: u64 = c["buckets"]
             .as_array()
             .unwrap()
