@@ -13,6 +13,7 @@ use crate::formats::goruntime::race::RaceBlock;
 use crate::formats::{self, ChunkOut, Formats, ParseOptions, Severity};
 use crate::intern::{Interner, Sym};
 use crate::replay::conflicts::{self, Conflicts, SweepOptions};
+use crate::replay::contention::{self, Contention};
 use crate::replay::locksets::{self, Locksets};
 use crate::replay::windows::{self, Windows};
 use crate::source::{self, Input};
@@ -73,6 +74,7 @@ pub struct Analysis<'a> {
     pub windows: Windows,
     pub locksets: Locksets,
     pub conflicts: Conflicts,
+    pub contention: Contention,
     pub diagnostics: Vec<Diagnostic>,
     /// Race reports, with the input each came from, in input order.
     pub races: Vec<(u32, RaceBlock)>,
@@ -340,6 +342,8 @@ pub fn analyze<'a>(
     lap("locksets");
     let conflicts = conflicts::find(&windows.accesses, &locksets, settings.sweep);
     lap("conflicts");
+    let contention = contention::analyze(&windows.holds, &windows.waits);
+    lap("contention");
     diagnostics.sort();
     Analysis {
         inputs: stats,
@@ -349,6 +353,7 @@ pub fn analyze<'a>(
         windows,
         locksets,
         conflicts,
+        contention,
         diagnostics,
         races,
         dumps,

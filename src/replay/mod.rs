@@ -3,5 +3,6 @@
 //! the conflicting pairs, counted by a sweep ([`conflicts`]).
 
 pub mod conflicts;
+pub mod contention;
 pub mod locksets;
 pub mod windows;

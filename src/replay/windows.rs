@@ -56,6 +56,20 @@ pub struct Hold {
     pub line: u32,
 }
 
+/// One wait for a lock: from `lock_wait` (or `lock_acquired` minus
+/// `waited_ns`) to `lock_acquired`; `OPEN` when never acquired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait {
+    pub start: i64,
+    pub end: i64,
+    pub scope: u32,
+    pub actor: Sym,
+    pub lock: Sym,
+    pub mode: Mode,
+    pub input: u32,
+    pub line: u32,
+}
+
 /// A record the replay could not use (an end without a begin, …).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unmatched {
@@ -68,6 +82,7 @@ pub struct Unmatched {
 pub struct Windows {
     pub accesses: Vec<Access>,
     pub holds: Vec<Hold>,
+    pub waits: Vec<Wait>,
     pub unmatched: Vec<Unmatched>,
     /// Names given to objects and locks: (scope, object) → name.
     pub names: FxHashMap<(u32, Sym), Sym>,
@@ -86,6 +101,7 @@ pub fn build(events: &[Event]) -> Windows {
     let mut w = Windows::default();
     let mut open_access: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
     let mut open_hold: FxHashMap<(u32, Sym, Sym), Vec<u32>> = FxHashMap::default();
+    let mut open_wait: FxHashMap<(u32, Sym, Sym), u32> = FxHashMap::default();
     for ev in events {
         if ev.kind != Kind::Name {
             w.events += 1;
@@ -131,6 +147,21 @@ pub fn build(events: &[Event]) -> Windows {
                 }),
             },
             Kind::LockAcquired => {
+                let key = (ev.scope, ev.actor, ev.object);
+                match open_wait.remove(&key) {
+                    Some(i) => w.waits[i as usize].end = ev.time.max(w.waits[i as usize].start),
+                    None if ev.aux != i64::MIN => w.waits.push(Wait {
+                        start: ev.aux.min(ev.time),
+                        end: ev.time,
+                        scope: ev.scope,
+                        actor: ev.actor,
+                        lock: ev.object,
+                        mode: ev.mode,
+                        input: ev.input,
+                        line: ev.line,
+                    }),
+                    None => {}
+                }
                 let idx = w.holds.len() as u32;
                 w.holds.push(Hold {
                     start: ev.time,
@@ -163,7 +194,29 @@ pub fn build(events: &[Event]) -> Windows {
                     }),
                 }
             }
-            Kind::LockWait => {}
+            Kind::LockWait => {
+                let i = w.waits.len() as u32;
+                w.waits.push(Wait {
+                    start: ev.time,
+                    end: OPEN,
+                    scope: ev.scope,
+                    actor: ev.actor,
+                    lock: ev.object,
+                    mode: ev.mode,
+                    input: ev.input,
+                    line: ev.line,
+                });
+                if let Some(old) = open_wait.insert((ev.scope, ev.actor, ev.object), i) {
+                    // Its acquisition was never logged: it blames nothing.
+                    let old = &mut w.waits[old as usize];
+                    old.end = old.start;
+                    w.unmatched.push(Unmatched {
+                        input: ev.input,
+                        line: ev.line,
+                        message: "a second lock wait before the first was acquired",
+                    });
+                }
+            }
             Kind::Name => {
                 w.names.entry((ev.scope, ev.object)).or_insert(ev.key);
             }

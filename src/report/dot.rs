@@ -51,7 +51,14 @@ impl Renderer for Dot {
         )?;
         writeln!(out, "  node [fontname=\"Helvetica\", fontsize=10];")?;
         writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
-        let mut scopes: Vec<&str> = report.graph.iter().map(|e| e.scope.as_str()).collect();
+        let mut scopes: Vec<&str> = report
+            .graph
+            .iter()
+            .map(|e| e.scope.as_str())
+            .chain(report.contention.iter().map(|e| e.scope.as_str()))
+            .chain(report.deadlocks.iter().map(|d| d.scope.as_str()))
+            .collect();
+        scopes.sort_unstable();
         scopes.dedup();
         for (si, scope) in scopes.iter().enumerate() {
             writeln!(out, "  subgraph cluster_{si} {{")?;
@@ -86,7 +93,30 @@ impl Renderer for Dot {
                     label(&lines)
                 )?;
             }
-            let mut actors: Vec<&str> = edges.iter().map(|e| e.actor.as_str()).collect();
+            let waits: Vec<_> = report
+                .contention
+                .iter()
+                .filter(|e| e.scope == *scope)
+                .collect();
+            let deadlocks: Vec<_> = report
+                .deadlocks
+                .iter()
+                .filter(|d| d.scope == *scope)
+                .collect();
+            let mut actors: Vec<&str> = edges
+                .iter()
+                .map(|e| e.actor.as_str())
+                .chain(
+                    waits
+                        .iter()
+                        .flat_map(|w| [w.holder.as_str(), w.waiter.as_str()]),
+                )
+                .chain(
+                    deadlocks
+                        .iter()
+                        .flat_map(|d| d.actors.iter().map(String::as_str)),
+                )
+                .collect();
             actors.sort_by_key(|a| super::natural_key(a));
             actors.dedup();
             for (ai, actor) in actors.iter().enumerate() {
@@ -121,6 +151,38 @@ impl Renderer for Dot {
                         if e.pairs == 1 { "pair" } else { "pairs" }
                     )])
                 )?;
+            }
+            let node = |a: &str| actors.iter().position(|x| *x == a).unwrap_or(0);
+            // Wait edges: the holder blocked the waiter for this long.
+            for w in &waits {
+                let lock = w.lock_name.as_deref().unwrap_or(&w.lock);
+                writeln!(
+                    out,
+                    "    s{si}_g{} -> s{si}_g{} [style=dashed, color=steelblue, fontcolor=steelblue, label={}];",
+                    node(&w.holder),
+                    node(&w.waiter),
+                    label(&[
+                        format!("{lock}: {}", super::table::human_ns(w.blamed_ns)),
+                        format!(
+                            "{} {}",
+                            w.waits,
+                            if w.waits == 1 { "wait" } else { "waits" }
+                        ),
+                    ])
+                )?;
+            }
+            // Deadlock cycles: each actor waits for the next.
+            for d in &deadlocks {
+                for (k, a) in d.actors.iter().enumerate() {
+                    let next = &d.actors[(k + 1) % d.actors.len()];
+                    writeln!(
+                        out,
+                        "    s{si}_g{} -> s{si}_g{} [color=red, penwidth=3, fontcolor=red, label={}];",
+                        node(a),
+                        node(next),
+                        label(&[format!("deadlock: waits for {}", d.locks[k])])
+                    )?;
+                }
             }
             writeln!(out, "  }}")?;
         }

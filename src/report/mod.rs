@@ -6,6 +6,7 @@
 
 pub mod dot;
 pub mod json;
+pub mod locks;
 pub mod runtime;
 pub mod table;
 pub mod text;
@@ -53,6 +54,10 @@ pub struct Report {
     pub conflicts: Vec<Conflict>,
     pub races: Vec<runtime::RaceSite>,
     pub crashes: Vec<runtime::Crash>,
+    pub locks: Vec<locks::LockReport>,
+    pub contention: Vec<locks::EdgeReport>,
+    pub wait_chains: Vec<locks::ChainReport>,
+    pub deadlocks: Vec<locks::DeadlockReport>,
     pub diagnostics: Vec<DiagnosticReport>,
     /// Per (scope, object, actor) participation, for the graph renderers.
     #[serde(skip)]
@@ -90,6 +95,9 @@ pub struct Summary {
     /// Deduplicated race sites (the entries of `races`).
     pub race_sites: u64,
     pub crashes: u64,
+    /// Holder → waiter pairs with blamed wait time.
+    pub contention_edges: u64,
+    pub deadlocks: u64,
     pub parse_errors: u64,
     pub diagnostics: u64,
 }
@@ -362,6 +370,13 @@ impl Report {
             races: race_blocks,
             race_sites: races.len() as u64,
             crashes: crashes.len() as u64,
+            contention_edges: an
+                .contention
+                .edges
+                .iter()
+                .filter(|e| e.blamed_ns > 0)
+                .count() as u64,
+            deadlocks: an.contention.deadlocks.len() as u64,
             parse_errors: an.parse_errors(),
             diagnostics: an.diagnostic_count,
         };
@@ -400,16 +415,23 @@ impl Report {
             conflicts,
             races,
             crashes,
+            locks: locks::locks(an),
+            contention: locks::edges(an),
+            wait_chains: locks::chains(an),
+            deadlocks: locks::deadlocks(an),
             diagnostics,
             graph,
             graph_actors,
         }
     }
 
-    /// Findings decide the exit status: conflicts, races and crashes
-    /// (deadlocks join them when they are implemented).
+    /// Findings decide the exit status: conflicts, races, crashes and
+    /// deadlocks. Contention is information, not a finding.
     pub fn has_findings(&self) -> bool {
-        self.summary.conflicts > 0 || self.summary.races > 0 || self.summary.crashes > 0
+        self.summary.conflicts > 0
+            || self.summary.races > 0
+            || self.summary.crashes > 0
+            || self.summary.deadlocks > 0
     }
 }
 

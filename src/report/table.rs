@@ -107,7 +107,100 @@ impl Table {
     }
 }
 
+/// Contention edges listed in the table; the JSON has them all.
+const EDGES_SHOWN: usize = 10;
+
 impl Table {
+    fn locks(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let mut g = self.grid();
+        g.set_header(self.header(&[
+            "lock",
+            "holds",
+            "waits",
+            "waiting",
+            "longest",
+            "blamed",
+            "unattributed",
+        ]));
+        let right = |v: String| Cell::new(v).set_alignment(CellAlignment::Right);
+        for l in r.locks.iter().filter(|l| l.waits > 0) {
+            let name = match &l.name {
+                Some(n) => format!("{n} {}", l.lock),
+                None => l.lock.clone(),
+            };
+            let waits = if l.open_waits > 0 {
+                format!("{} ({} open)", l.waits, l.open_waits)
+            } else {
+                l.waits.to_string()
+            };
+            g.add_row(vec![
+                Cell::new(sanitize(&name)),
+                right(l.holds.to_string()),
+                right(waits),
+                right(human_ns(l.wait_ns)),
+                right(human_ns(l.max_wait_ns)),
+                right(human_ns(l.blamed_ns)),
+                right(human_ns(l.unattributed_ns)),
+            ]);
+        }
+        writeln!(
+            out,
+            "\nlocks (waiting time blamed on the holders that blocked it)"
+        )?;
+        writeln!(out, "{g}")?;
+        if !r.contention.is_empty() {
+            let mut g = self.grid();
+            g.set_header(self.header(&["lock", "holder", "waiter", "waits", "blamed", "longest"]));
+            for e in r.contention.iter().take(EDGES_SHOWN) {
+                g.add_row(vec![
+                    Cell::new(sanitize(e.lock_name.as_deref().unwrap_or(&e.lock))),
+                    Cell::new(format!("goroutine {}", sanitize(&e.holder))),
+                    Cell::new(format!("goroutine {}", sanitize(&e.waiter))),
+                    right(e.waits.to_string()),
+                    right(human_ns(e.blamed_ns)),
+                    right(human_ns(e.max_ns)),
+                ]);
+            }
+            let more = r.contention.len().saturating_sub(EDGES_SHOWN);
+            writeln!(out, "\ncontention: who held what while whom waited")?;
+            writeln!(out, "{g}")?;
+            if more > 0 {
+                writeln!(
+                    out,
+                    "  … {more} more holder → waiter pairs in --format json"
+                )?;
+            }
+        }
+        for c in &r.wait_chains {
+            let mut path = format!("goroutine {}", c.actors[0]);
+            for (lock, holder) in c.locks.iter().zip(&c.actors[1..]) {
+                path.push_str(&format!(" waits on {lock} held by goroutine {holder}"));
+            }
+            writeln!(
+                out,
+                "  wait chain for {} at {}: {}",
+                human_ns(c.wait_ns),
+                sanitize(&c.source),
+                sanitize(&path)
+            )?;
+        }
+        for d in &r.deadlocks {
+            let mut cycle = Vec::new();
+            for (i, a) in d.actors.iter().enumerate() {
+                cycle.push(format!("goroutine {a} waits on {}", d.locks[i]));
+            }
+            writeln!(
+                out,
+                "\ndeadlock at {}{}: {}",
+                time(d.at_ns),
+                if d.open { " (never resolved)" } else { "" },
+                sanitize(&cycle.join(", held by "))
+            )?;
+            writeln!(out, "  evidence: {}", sanitize(&d.sources.join(", ")))?;
+        }
+        Ok(())
+    }
+
     fn races(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut g = self.grid();
         g.set_header(self.header(&["#", "kind", "side A", "side B", "blocks"]));
@@ -316,6 +409,9 @@ impl Renderer for Table {
                 plural(s.conflict_sites, "conflict site", "conflict sites"),
             )?;
         }
+        if s.deadlocks > 0 {
+            writeln!(out, "{}", plural(s.deadlocks, "deadlock", "deadlocks"))?;
+        }
         if s.races > 0 || s.crashes > 0 {
             writeln!(
                 out,
@@ -399,6 +495,9 @@ impl Renderer for Table {
 
         if !r.races.is_empty() {
             self.races(r, out)?;
+        }
+        if r.locks.iter().any(|l| l.waits > 0) {
+            self.locks(r, out)?;
         }
         for c in &r.crashes {
             crash_digest(c, out, 0)?;

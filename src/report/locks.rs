@@ -1,0 +1,158 @@
+//! Locks in the report: per-lock wait figures, holder → waiter blame
+//! (`contention`), wait chains and deadlocks, with names where a record gave
+//! the lock one (`lock registered … name=carts.mu`).
+
+use serde::Serialize;
+
+use crate::intern::Sym;
+use crate::pipeline::Analysis;
+
+#[derive(Debug, Serialize)]
+pub struct LockReport {
+    pub scope: String,
+    pub lock: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub holds: u64,
+    pub waits: u64,
+    pub open_waits: u64,
+    pub wait_ns: i64,
+    pub max_wait_ns: i64,
+    pub blamed_ns: i64,
+    pub unattributed_ns: i64,
+    pub max_hold_ns: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EdgeReport {
+    pub scope: String,
+    pub lock: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_name: Option<String>,
+    pub holder: String,
+    pub waiter: String,
+    pub waits: u64,
+    pub blamed_ns: i64,
+    pub max_ns: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChainReport {
+    pub scope: String,
+    /// First waiter … last holder.
+    pub actors: Vec<String>,
+    pub locks: Vec<String>,
+    pub wait_ns: i64,
+    pub start_ns: i64,
+    pub source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeadlockReport {
+    pub scope: String,
+    /// Each waits for the next, the last for the first.
+    pub actors: Vec<String>,
+    /// The lock each actor waits for.
+    pub locks: Vec<String>,
+    pub at_ns: i64,
+    /// Still deadlocked when the input ends.
+    pub open: bool,
+    /// `path:line` of each actor's wait.
+    pub sources: Vec<String>,
+}
+
+fn s(an: &Analysis<'_>, sym: Sym) -> String {
+    an.interner.str(sym).into_owned()
+}
+
+/// A lock as shown: its name when known, else its id.
+pub fn lock_label(an: &Analysis<'_>, scope: u32, lock: Sym) -> String {
+    an.name_of(scope, lock).unwrap_or_else(|| s(an, lock))
+}
+
+pub fn locks(an: &Analysis<'_>) -> Vec<LockReport> {
+    let mut v: Vec<LockReport> = an
+        .contention
+        .locks
+        .iter()
+        .map(|l| LockReport {
+            scope: an.scope_name(l.scope),
+            lock: s(an, l.lock),
+            name: an.name_of(l.scope, l.lock),
+            holds: l.holds,
+            waits: l.waits,
+            open_waits: l.open_waits,
+            wait_ns: l.wait_ns,
+            max_wait_ns: l.max_wait_ns,
+            blamed_ns: l.blamed_ns,
+            unattributed_ns: l.unattributed_ns,
+            max_hold_ns: l.max_hold_ns,
+        })
+        .collect();
+    v.sort_by(|a, b| (&a.scope, &a.lock).cmp(&(&b.scope, &b.lock)));
+    v
+}
+
+pub fn edges(an: &Analysis<'_>) -> Vec<EdgeReport> {
+    let mut v: Vec<EdgeReport> = an
+        .contention
+        .edges
+        .iter()
+        .filter(|e| e.blamed_ns > 0)
+        .map(|e| EdgeReport {
+            scope: an.scope_name(e.scope),
+            lock: s(an, e.lock),
+            lock_name: an.name_of(e.scope, e.lock),
+            holder: s(an, e.holder),
+            waiter: s(an, e.waiter),
+            waits: e.waits,
+            blamed_ns: e.blamed_ns,
+            max_ns: e.max_ns,
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        b.blamed_ns.cmp(&a.blamed_ns).then_with(|| {
+            (&a.scope, &a.lock, &a.holder, &a.waiter)
+                .cmp(&(&b.scope, &b.lock, &b.holder, &b.waiter))
+        })
+    });
+    v
+}
+
+pub fn chains(an: &Analysis<'_>) -> Vec<ChainReport> {
+    an.contention
+        .chains
+        .iter()
+        .map(|c| ChainReport {
+            scope: an.scope_name(c.scope),
+            actors: c.actors.iter().map(|a| s(an, *a)).collect(),
+            locks: c
+                .locks
+                .iter()
+                .map(|l| lock_label(an, c.scope, *l))
+                .collect(),
+            wait_ns: c.wait_ns,
+            start_ns: c.start,
+            source: an.source(c.input, c.line),
+        })
+        .collect()
+}
+
+pub fn deadlocks(an: &Analysis<'_>) -> Vec<DeadlockReport> {
+    an.contention
+        .deadlocks
+        .iter()
+        .map(|d| DeadlockReport {
+            scope: an.scope_name(d.scope),
+            actors: d.actors.iter().map(|a| s(an, *a)).collect(),
+            locks: d
+                .locks
+                .iter()
+                .map(|l| lock_label(an, d.scope, *l))
+                .collect(),
+            at_ns: d.at_ns,
+            open: d.open,
+            sources: d.sources.iter().map(|(i, l)| an.source(*i, *l)).collect(),
+        })
+        .collect()
+}
