@@ -126,11 +126,11 @@ _racetrail() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json dot" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table json dot" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 --slack)
@@ -268,11 +268,11 @@ _racetrail() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json dot" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table json dot" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
                     return 0
                     ;;
                 --slack)

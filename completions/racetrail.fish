@@ -33,7 +33,8 @@ complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "generate" -d 'W
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s f -l format -d 'Output format [default: table; dot for `graph`]' -r -f -a "table\t'Tables for a terminal'
 json\t'The racetrail.report/v1 JSON document'
-dot\t'A Graphviz graph'"
+dot\t'A Graphviz graph'
+mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l examples -d 'Example pairs kept per conflict site' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
@@ -52,7 +53,8 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s h -l help -
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s V -l version -d 'Print version'
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s f -l format -d 'Output format [default: table; dot for `graph`]' -r -f -a "table\t'Tables for a terminal'
 json\t'The racetrail.report/v1 JSON document'
-dot\t'A Graphviz graph'"
+dot\t'A Graphviz graph'
+mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l examples -d 'Example pairs kept per conflict site' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r

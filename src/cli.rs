@@ -76,6 +76,8 @@ pub enum OutputFormat {
     Json,
     /// A Graphviz graph.
     Dot,
+    /// A Mermaid flowchart: conflict paths, wait chains, deadlocks.
+    Mermaid,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

@@ -202,6 +202,7 @@ fn render(config: &Config, report: &Report, out: &mut dyn Write) -> io::Result<(
         }),
         OutputFormat::Json => Box::new(report::json::Json),
         OutputFormat::Dot => Box::new(report::dot::Dot),
+        OutputFormat::Mermaid => Box::new(report::mermaid::Mermaid),
     };
     let mut buf = io::BufWriter::with_capacity(1 << 16, out);
     renderer.render(report, &mut buf)?;

@@ -7,6 +7,7 @@
 pub mod dot;
 pub mod json;
 pub mod locks;
+pub mod mermaid;
 pub mod runtime;
 pub mod table;
 pub mod text;

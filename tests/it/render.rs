@@ -27,6 +27,15 @@ fn json_snapshot() {
 }
 
 #[test]
+fn mermaid_snapshot() {
+    let m = render(&["--format", "mermaid"]);
+    assert!(m.starts_with("flowchart LR\n"));
+    // Every subgraph closes, and edges only join declared nodes.
+    assert_eq!(m.matches("subgraph ").count(), m.matches("\n  end\n").count());
+    insta::assert_snapshot!("mermaid", m);
+}
+
+#[test]
 fn dot_snapshot() {
     insta::assert_snapshot!("dot", render(&["--format", "dot"]));
 }
@@ -104,7 +113,10 @@ fn dot_graph_matches_the_oracle() {
         let to = rest.split_once(' ').unwrap().0;
         if !map_ids.contains_key(to) {
             // Goroutine → goroutine: a wait edge, dashed.
-            assert!(line.contains("style=dashed"), "wait edges are dashed: {line}");
+            assert!(
+                line.contains("style=dashed"),
+                "wait edges are dashed: {line}"
+            );
             continue;
         }
         assert!(line.contains("color=red"), "conflict edges are red: {line}");
