@@ -103,6 +103,8 @@ pub struct GoroutineOut {
 pub struct OtherSide {
     pub actor: String,
     pub object: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_name: Option<String>,
     pub op: &'static str,
     pub key: Option<String>,
     pub trace: Option<String>,
@@ -523,6 +525,7 @@ fn other_side(an: &Analysis<'_>, scope: u32, goroutine: u64) -> Vec<OtherSide> {
         .map(|a| OtherSide {
             actor: i.str(a.actor).into_owned(),
             object: i.str(a.object).into_owned(),
+            object_name: an.name_of(scope, a.object),
             op: a.op.name(),
             key: Some(i.str(a.key).into_owned()).filter(|k| !k.is_empty()),
             trace: Some(i.str(a.trace).into_owned()).filter(|t| !t.is_empty()),

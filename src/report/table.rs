@@ -332,7 +332,7 @@ pub fn crash_digest(c: &Crash, out: &mut dyn Write, buckets: usize) -> io::Resul
             "  other side: goroutine {} {} on {} open since {}, {}",
             o.actor,
             o.op,
-            o.object,
+            o.object_name.as_deref().unwrap_or(&o.object),
             time(o.start_ns),
             o.source
         );

@@ -8,3 +8,4 @@ mod goruntime;
 mod hostile;
 mod render;
 mod sweep_prop;
+mod locks;

@@ -1,0 +1,169 @@
+//! Lock contention against an independent brute force: the log's records
+//! are read here with serde_json, waits and holds rebuilt, and every wait
+//! compared with every hold of its lock. The corpus truth's lock tables
+//! cross-check the waits and holds themselves.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::harness::{ZAP_JSON, ZAP_SINGLE, fixture_lines, scan_json, str_of, truth};
+
+struct Wait {
+    lock: String,
+    goroutine: i64,
+    exclusive: bool,
+    start: i64,
+    end: Option<i64>,
+}
+
+struct Hold {
+    lock: String,
+    goroutine: i64,
+    exclusive: bool,
+    start: i64,
+    end: i64,
+}
+
+/// Waits and holds of a zapsvc log, by the record convention of the corpus.
+fn replay(path: &str) -> (Vec<Wait>, Vec<Hold>) {
+    let mut waits = Vec::new();
+    let mut holds = Vec::new();
+    let mut pending: BTreeMap<(i64, String), usize> = BTreeMap::new();
+    let mut open: BTreeMap<(i64, String), Vec<(i64, bool)>> = BTreeMap::new();
+    let mut recs: Vec<Value> = fixture_lines(path)
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    recs.sort_by_key(|r| r["ts_ns"].as_i64().unwrap_or(0));
+    for r in recs {
+        let (Some(op), Some(lock)) = (r["op"].as_str(), r["lock"].as_str()) else {
+            continue;
+        };
+        let g = r["goroutine"].as_i64().unwrap();
+        let t = r["ts_ns"].as_i64().unwrap();
+        let exclusive = r["mode"].as_str() != Some("shared");
+        let key = (g, lock.to_string());
+        match op {
+            "lock_wait" => {
+                pending.insert(key, waits.len());
+                waits.push(Wait {
+                    lock: lock.into(),
+                    goroutine: g,
+                    exclusive,
+                    start: t,
+                    end: None,
+                });
+            }
+            "lock_acquired" => {
+                if let Some(i) = pending.remove(&key) {
+                    waits[i].end = Some(t);
+                }
+                open.entry(key).or_default().push((t, exclusive));
+            }
+            "lock_released" => {
+                let (start, exclusive) = open.get_mut(&key).and_then(Vec::pop).unwrap();
+                holds.push(Hold {
+                    lock: lock.into(),
+                    goroutine: g,
+                    exclusive,
+                    start,
+                    end: t,
+                });
+            }
+            _ => {}
+        }
+    }
+    (waits, holds)
+}
+
+/// (lock, holder, waiter) → (waits blocked, blamed ns, most in one wait)
+type Edges = BTreeMap<(String, String, String), (u64, i64, i64)>;
+
+fn brute_force(waits: &[Wait], holds: &[Hold]) -> (BTreeMap<String, i64>, Edges) {
+    let mut per_lock: BTreeMap<String, i64> = BTreeMap::new();
+    let mut edges = Edges::new();
+    for w in waits {
+        let Some(end) = w.end else { continue };
+        let mut per_holder: BTreeMap<i64, i64> = BTreeMap::new();
+        for h in holds {
+            if h.lock != w.lock || h.goroutine == w.goroutine || !(w.exclusive || h.exclusive) {
+                continue;
+            }
+            let overlap = end.min(h.end) - w.start.max(h.start);
+            if overlap > 0 {
+                *per_holder.entry(h.goroutine).or_default() += overlap;
+                *per_lock.entry(w.lock.clone()).or_default() += overlap;
+            }
+        }
+        for (holder, ns) in per_holder {
+            let e = edges
+                .entry((w.lock.clone(), holder.to_string(), w.goroutine.to_string()))
+                .or_default();
+            e.0 += 1;
+            e.1 += ns;
+            e.2 = e.2.max(ns);
+        }
+    }
+    (per_lock, edges)
+}
+
+fn check(path: &str, case: &str) {
+    let (waits, holds) = replay(path);
+    let (per_lock, edges) = brute_force(&waits, &holds);
+    let (r, _) = scan_json(&[path]);
+    let got_edges: Edges = r["contention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                (
+                    str_of(&e["lock"]).to_string(),
+                    str_of(&e["holder"]).to_string(),
+                    str_of(&e["waiter"]).to_string(),
+                ),
+                (
+                    e["waits"].as_u64().unwrap(),
+                    e["blamed_ns"].as_i64().unwrap(),
+                    e["max_ns"].as_i64().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    assert!(!edges.is_empty(), "{case}: the log has contention");
+    assert_eq!(got_edges, edges, "{case}: holder → waiter edges");
+    assert_eq!(r["summary"]["contention_edges"], edges.len());
+    let t = truth(case);
+    for l in r["locks"].as_array().unwrap() {
+        let id = str_of(&l["lock"]);
+        assert_eq!(
+            l["blamed_ns"].as_i64().unwrap(),
+            per_lock.get(id).copied().unwrap_or(0),
+            "{case} {id}: blamed"
+        );
+        let tl = &t["locks"][id];
+        assert_eq!(l["name"], tl["name"], "{case} {id}");
+        assert_eq!(l["waits"], tl["waits"], "{case} {id}: waits");
+        assert_eq!(l["wait_ns"], tl["total_wait_ns"], "{case} {id}: total wait");
+        assert_eq!(l["max_wait_ns"], tl["max_wait_ns"], "{case} {id}");
+        assert_eq!(l["max_hold_ns"], tl["max_hold_ns"], "{case} {id}");
+        assert_eq!(l["holds"], tl["holds"], "{case} {id}");
+        assert_eq!(l["open_waits"], tl["still_waiting_at_end"], "{case} {id}");
+        // Unattributed time is the part of each wait no blamed hold covers:
+        // never negative, never more than the waiting.
+        let un = l["unattributed_ns"].as_i64().unwrap();
+        assert!((0..=l["wait_ns"].as_i64().unwrap()).contains(&un), "{case} {id}");
+    }
+    assert_eq!(r["deadlocks"].as_array().unwrap().len(), 0, "{case}: no deadlock");
+}
+
+#[test]
+fn contention_equals_brute_force_on_zap_json() {
+    check(ZAP_JSON, "zap_json");
+}
+
+#[test]
+fn contention_equals_brute_force_on_zap_single() {
+    check(ZAP_SINGLE, "zap_single");
+}
