@@ -119,7 +119,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__graph)
-            opts="-f -j -q -h -V --format --slack --examples --one-process --field --mmap --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -j -q -h -V --format --slack --examples --one-process --input-format --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,12 +141,20 @@ _racetrail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --input-format)
+                    COMPREPLY=($(compgen -W "json console logfmt" -- "${cur}"))
+                    return 0
+                    ;;
                 --field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --mmap)
                     COMPREPLY=($(compgen -W "auto never" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-decompressed)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --max-errors)
@@ -261,7 +269,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__scan)
-            opts="-f -j -q -h -V --format --slack --examples --one-process --field --mmap --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -j -q -h -V --format --slack --examples --one-process --input-format --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -283,12 +291,20 @@ _racetrail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --input-format)
+                    COMPREPLY=($(compgen -W "json console logfmt" -- "${cur}"))
+                    return 0
+                    ;;
                 --field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --mmap)
                     COMPREPLY=($(compgen -W "auto never" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-decompressed)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --max-errors)

@@ -37,9 +37,13 @@ dot\t'A Graphviz graph'
 mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l examples -d 'Example pairs kept per conflict site' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l input-format -d 'Read every line as this format instead of detecting it per line' -r -f -a "json\t'One JSON object per line (zap production, slog, logrus)'
+console\t'zap\'s development console encoder'
+logfmt\t'key=value pairs (slog text, logrus text)'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
 never\t'Always read files into memory'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l max-decompressed -d 'Stop decompressing an input past this many bytes (K, M, G suffixes)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l max-errors -d 'Fail (exit 2) when more lines than this cannot be parsed [default: unlimited]' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l max-line-bytes -d 'Longer lines are diagnostics, not records' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s j -l threads -d 'Worker threads [default: one per core]' -r
@@ -57,9 +61,13 @@ dot\t'A Graphviz graph'
 mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l examples -d 'Example pairs kept per conflict site' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l input-format -d 'Read every line as this format instead of detecting it per line' -r -f -a "json\t'One JSON object per line (zap production, slog, logrus)'
+console\t'zap\'s development console encoder'
+logfmt\t'key=value pairs (slog text, logrus text)'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
 never\t'Always read files into memory'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l max-decompressed -d 'Stop decompressing an input past this many bytes (K, M, G suffixes)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l max-errors -d 'Fail (exit 2) when more lines than this cannot be parsed [default: unlimited]' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l max-line-bytes -d 'Longer lines are diagnostics, not records' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s j -l threads -d 'Worker threads [default: one per core]' -r

@@ -125,9 +125,11 @@ impl DumpsArgs {
             slack: "0".into(),
             examples: 0,
             one_process: false,
+            input_format: None,
             fields: Vec::new(),
             mmap: self.mmap,
             max_errors: None,
+            max_decompressed: 16 << 30,
             max_line_bytes: 1 << 20,
             threads: self.threads,
             quiet: self.quiet,
@@ -167,6 +169,10 @@ pub struct ScanArgs {
     #[arg(long)]
     pub one_process: bool,
 
+    /// Read every line as this format instead of detecting it per line.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<crate::formats::InputFormat>,
+
     /// Name the field of a concept, e.g. --field actor=worker --field object=cache.
     ///
     /// Concepts: time, actor, trace, object, op, phase, pair, start, duration,
@@ -178,6 +184,10 @@ pub struct ScanArgs {
     /// How files are read: auto maps large files into memory.
     #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
     pub mmap: MmapMode,
+
+    /// Stop decompressing an input past this many bytes (K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
+    pub max_decompressed: u64,
 
     /// Fail (exit 2) when more lines than this cannot be parsed [default: unlimited].
     #[arg(long, value_name = "N")]
@@ -204,11 +214,34 @@ pub struct ScanArgs {
     pub color: ColorChoice,
 }
 
+/// `123`, `64K`, `250M`, `16G` (powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, shift) = match s.as_bytes().last() {
+        Some(b'K' | b'k') => (&s[..s.len() - 1], 10),
+        Some(b'M' | b'm') => (&s[..s.len() - 1], 20),
+        Some(b'G' | b'g') => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("expected a size like 512M, got {s:?}"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("size {s:?} is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
 
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("4K"), Ok(4096));
+        assert_eq!(parse_size("16G"), Ok(16 << 30));
+        assert!(parse_size("lots").is_err());
+    }
 
     #[test]
     fn cli_definition_is_valid() {

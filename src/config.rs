@@ -32,6 +32,7 @@ pub struct Config {
     pub settings: Settings,
     pub mmap: MmapMode,
     pub max_errors: Option<u64>,
+    pub max_decompressed: u64,
     pub threads: Option<usize>,
     pub quiet: bool,
     pub color: bool,
@@ -64,6 +65,7 @@ impl Config {
             settings: Settings {
                 parse: ParseOptions {
                     fields: FieldTable::new(&args.fields),
+                    format: args.input_format,
                     max_line_bytes: args.max_line_bytes,
                     ..ParseOptions::default()
                 },
@@ -75,6 +77,7 @@ impl Config {
             },
             mmap: args.mmap,
             max_errors: args.max_errors,
+            max_decompressed: args.max_decompressed,
             threads: args.threads,
             quiet: args.quiet,
             color,

@@ -86,7 +86,15 @@ fn open_inputs(config: &Config) -> anyhow::Result<(Vec<Input>, bool)> {
     let mut inputs: Vec<Input> = Vec::with_capacity(origins.len());
     for o in &origins {
         match source::open(o, config.mmap) {
-            Ok(i) => inputs.push(i),
+            Ok(mut i) => {
+                i.decompress(config.max_decompressed);
+                if let Some(e) = &i.error {
+                    failed = true;
+                    eprintln!("racetrail: error: {}: {e}", report::text::sanitize(&i.path));
+                }
+                i.unwrap_container();
+                inputs.push(i);
+            }
             Err(e) => {
                 failed = true;
                 eprintln!("racetrail: error: {e}");
@@ -149,7 +157,11 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     }
     if !config.quiet {
         // Problems with a whole input deserve a line of their own.
-        for d in analysis.diagnostics.iter().filter(|d| d.line == 0) {
+        for d in analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.line == 0 && d.severity == formats::Severity::Warning)
+        {
             eprintln!(
                 "racetrail: warning: {}: {}",
                 report::text::sanitize(&analysis.inputs[d.input as usize].path),

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use crate::event::Event;
 use crate::formats::goruntime::dump::Dump;
 use crate::formats::goruntime::race::RaceBlock;
+use crate::formats::wrappers::Wrapper;
 use crate::formats::{self, ChunkOut, Formats, ParseOptions, Severity};
 use crate::intern::{Interner, Sym};
 use crate::replay::conflicts::{self, Conflicts, SweepOptions};
@@ -27,6 +28,7 @@ const MIN_CHUNK: usize = 1 << 20;
 pub struct InputStats {
     pub path: String,
     pub formats: Formats,
+    pub compression: Option<&'static str>,
     pub bytes: u64,
     pub lines: u64,
     pub records: u64,
@@ -125,6 +127,7 @@ impl Analysis<'_> {
 struct Renumbering {
     /// Lines of the input before the chunk.
     base: u32,
+    input: usize,
     /// Global symbol of each chunk-local symbol.
     remap: Vec<Sym>,
     /// Scope of events without process fields.
@@ -163,11 +166,42 @@ pub fn analyze<'a>(
         .iter()
         .map(|i| InputStats {
             path: i.path.clone(),
+            compression: i.compression,
             bytes: i.bytes().len() as u64,
             ..InputStats::default()
         })
         .collect();
     let mut diagnostics = Vec::new();
+    for (n, input) in inputs.iter().enumerate() {
+        diagnostics.extend(
+            input
+                .wrapper_diags
+                .iter()
+                .map(|(line, message)| Diagnostic {
+                    input: n as u32,
+                    line: *line,
+                    col: 1,
+                    severity: Severity::Warning,
+                    message: message.clone(),
+                }),
+        );
+        if let Some(err) = &input.error {
+            diagnostics.push(Diagnostic {
+                input: n as u32,
+                line: 0,
+                col: 0,
+                severity: Severity::Error,
+                message: err.clone(),
+            });
+        }
+        if let Some(w) = input.wrapper {
+            stats[n].formats.insert(match w {
+                Wrapper::Docker => Formats::DOCKER,
+                Wrapper::Cri => Formats::CRI,
+                Wrapper::Kubectl => Formats::KUBECTL,
+            });
+        }
+    }
     let total: usize = inputs.iter().map(|i| i.bytes().len()).sum();
     let target = (total / (rayon::current_num_threads() * 8).max(1)).max(MIN_CHUNK);
     let mut jobs: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
@@ -194,6 +228,12 @@ pub fn analyze<'a>(
             });
             continue;
         }
+        if input.line_map.is_some() {
+            // Unwrapped container logs parse whole: their wrapper times are
+            // indexed by line.
+            jobs.push((n as u32, 0..bytes.len()));
+            continue;
+        }
         jobs.extend(
             source::chunks(bytes, target)
                 .into_iter()
@@ -204,10 +244,12 @@ pub fn analyze<'a>(
     let outs: Vec<ChunkOut<'a>> = jobs
         .par_iter()
         .map(|(n, range)| {
+            let input = &inputs[*n as usize];
             let out = formats::parse_chunk(
-                &inputs[*n as usize].bytes()[range.clone()],
+                &input.bytes()[range.clone()],
                 *n,
                 &settings.parse,
+                input.wrapper_times.as_deref(),
             );
             progress(range.len() as u64);
             out
@@ -237,6 +279,8 @@ pub fn analyze<'a>(
     for ((n, _), out) in jobs.iter().zip(outs.iter_mut()) {
         let n = *n as usize;
         let base = line_base[n];
+        let input = &inputs[n];
+        let line_of = |l: u32| input.original_line(base + l);
         let st = &mut stats[n];
         st.lines += out.lines as u64;
         st.records += out.records;
@@ -246,7 +290,7 @@ pub fn analyze<'a>(
         diagnostic_count += out.parse_errors + out.warnings;
         diagnostics.extend(out.diags.drain(..).map(|d| Diagnostic {
             input: n as u32,
-            line: base + d.line,
+            line: line_of(d.line),
             col: d.col,
             severity: d.severity,
             message: d.message,
@@ -255,11 +299,11 @@ pub fn analyze<'a>(
         let remap = interner.absorb(std::mem::take(&mut out.interner));
         let map = |s: Sym| remap[s.0 as usize];
         races.extend(out.races.drain(..).map(|mut b| {
-            b.remap(&map, base);
+            b.remap(&map, &line_of);
             (n as u32, b)
         }));
         dumps.extend(out.dumps.drain(..).map(|mut d| {
-            d.remap(&map, base);
+            d.remap(&map, &line_of);
             (n as u32, d)
         }));
         let key = |fields: Sym| {
@@ -283,6 +327,7 @@ pub fn analyze<'a>(
             .collect();
         plans.push(Renumbering {
             base,
+            input: n,
             remap,
             plain,
             fielded,
@@ -300,7 +345,7 @@ pub fn analyze<'a>(
                 ev.key = map(ev.key);
                 ev.caller = map(ev.caller);
                 ev.pair = map(ev.pair);
-                ev.line += plan.base;
+                ev.line = inputs[plan.input].original_line(plan.base + ev.line);
                 ev.scope = if ev.scope == 0 {
                     plan.plain
                 } else {

@@ -6,11 +6,15 @@
 //! a diagnostic at its column; every other line is context. A record becomes
 //! an access or lock event when it names an object (or lock) and an op.
 
+pub mod console;
 pub mod fields;
 pub mod goruntime;
 pub mod json;
+pub mod klog;
 pub mod lines;
+pub mod logfmt;
 pub mod time;
+pub mod wrappers;
 
 use std::borrow::Cow;
 
@@ -24,12 +28,18 @@ use lines::Lines;
 
 /// Formats seen in an input, as a bit set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Formats(u8);
+pub struct Formats(u16);
 
 impl Formats {
     pub const JSON: Formats = Formats(1);
     pub const GO_RACE: Formats = Formats(2);
     pub const GO_DUMP: Formats = Formats(4);
+    pub const CONSOLE: Formats = Formats(8);
+    pub const LOGFMT: Formats = Formats(16);
+    pub const KLOG: Formats = Formats(32);
+    pub const DOCKER: Formats = Formats(64);
+    pub const CRI: Formats = Formats(128);
+    pub const KUBECTL: Formats = Formats(256);
 
     pub fn insert(&mut self, f: Formats) {
         self.0 |= f.0;
@@ -37,8 +47,26 @@ impl Formats {
 
     pub fn names(self) -> Vec<&'static str> {
         let mut v = Vec::new();
+        for (bit, name) in [
+            (Formats::DOCKER, "docker"),
+            (Formats::CRI, "cri"),
+            (Formats::KUBECTL, "kubectl"),
+        ] {
+            if self.0 & bit.0 != 0 {
+                v.push(name);
+            }
+        }
         if self.0 & Formats::JSON.0 != 0 {
             v.push("json");
+        }
+        if self.0 & Formats::CONSOLE.0 != 0 {
+            v.push("console");
+        }
+        if self.0 & Formats::LOGFMT.0 != 0 {
+            v.push("logfmt");
+        }
+        if self.0 & Formats::KLOG.0 != 0 {
+            v.push("klog");
         }
         if self.0 & Formats::GO_RACE.0 != 0 {
             v.push("go-race");
@@ -68,10 +96,58 @@ pub struct LineDiag {
     pub message: String,
 }
 
+/// A line-record format (`--input-format` forces one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// One JSON object per line (zap production, slog, logrus).
+    Json,
+    /// zap's development console encoder.
+    Console,
+    /// key=value pairs (slog text, logrus text).
+    Logfmt,
+}
+
+impl InputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Json => "JSON",
+            InputFormat::Console => "console",
+            InputFormat::Logfmt => "logfmt",
+        }
+    }
+
+    fn bit(self) -> Formats {
+        match self {
+            InputFormat::Json => Formats::JSON,
+            InputFormat::Console => Formats::CONSOLE,
+            InputFormat::Logfmt => Formats::LOGFMT,
+        }
+    }
+}
+
+/// The record format of a line, `None` for context. Detection is per line,
+/// so one input may mix formats; a forced format takes every non-blank line.
+fn line_format(line: &[u8], forced: Option<InputFormat>) -> Option<InputFormat> {
+    if let Some(f) = forced {
+        return (!line.trim_ascii().is_empty()).then_some(f);
+    }
+    if json::looks_like_object(line) {
+        Some(InputFormat::Json)
+    } else if console::looks_like_console(line) {
+        Some(InputFormat::Console)
+    } else if logfmt::looks_like_logfmt(line) {
+        Some(InputFormat::Logfmt)
+    } else {
+        None
+    }
+}
+
 /// Settings the parsers need.
 #[derive(Clone, Debug)]
 pub struct ParseOptions {
     pub fields: FieldTable,
+    /// `--input-format`: every line is this format.
+    pub format: Option<InputFormat>,
     /// Longer lines are diagnostics, not records.
     pub max_line_bytes: usize,
     /// Diagnostics kept per chunk (all are counted).
@@ -82,6 +158,7 @@ impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             fields: FieldTable::default(),
+            format: None,
             max_line_bytes: 1 << 20,
             max_diags: 100,
         }
@@ -133,7 +210,14 @@ impl ChunkOut<'_> {
 }
 
 /// Parses whole lines of input `input`; `data` ends at a line boundary.
-pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> ChunkOut<'a> {
+/// `fallback_times[n - 1]`, when given, is the time of records on line `n`
+/// that carry none (a container wrapper's); `data` is then the whole input.
+pub fn parse_chunk<'a>(
+    data: &'a [u8],
+    input: u32,
+    opts: &ParseOptions,
+    fallback_times: Option<&[i64]>,
+) -> ChunkOut<'a> {
     let mut out = ChunkOut::default();
     let mut rec = RawRecord::default();
     let mut scratch = Vec::new();
@@ -170,13 +254,21 @@ pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> Chunk
             out.diag(opts.max_diags, line_no, 1, Severity::Error, msg);
             continue;
         }
-        if !json::looks_like_object(line) {
+        let Some(format) = line_format(line, opts.format) else {
             out.context += 1;
+            if opts.format.is_none() && klog::looks_like_klog(line) {
+                out.formats.insert(Formats::KLOG);
+            }
             continue;
-        }
+        };
         rec.clear();
-        if let Err(e) = json::scan_object(line, &opts.fields, &mut rec) {
-            let msg = format!("invalid JSON record: expected {}", e.expected);
+        let scanned = match format {
+            InputFormat::Json => json::scan_object(line, &opts.fields, &mut rec),
+            InputFormat::Console => console::scan(line, &opts.fields, &mut rec),
+            InputFormat::Logfmt => logfmt::scan(line, &opts.fields, &mut rec),
+        };
+        if let Err(e) = scanned {
+            let msg = format!("invalid {} record: expected {}", format.name(), e.expected);
             out.diag(
                 opts.max_diags,
                 line_no,
@@ -187,12 +279,22 @@ pub fn parse_chunk<'a>(data: &'a [u8], input: u32, opts: &ParseOptions) -> Chunk
             continue;
         }
         out.records += 1;
-        out.formats.insert(Formats::JSON);
+        out.formats.insert(format.bit());
         if let Some(stack) = rec.get(Concept::Stack) {
             embedded_dump(&stack.value, line_no, &mut out, &mut block_diags);
             out.flush_block_diags(opts.max_diags, &mut block_diags);
         }
-        match normalize(&rec, &opts.fields, &mut out.interner, &mut scratch) {
+        let fallback = fallback_times
+            .and_then(|t| t.get(line_no as usize - 1))
+            .copied()
+            .filter(|&t| t != i64::MIN);
+        match normalize(
+            &rec,
+            &opts.fields,
+            &mut out.interner,
+            &mut scratch,
+            fallback,
+        ) {
             Ok(Some(mut ev)) => {
                 ev.input = input;
                 ev.line = line_no;
@@ -329,6 +431,7 @@ fn normalize<'a>(
     table: &FieldTable,
     interner: &mut Interner<'a>,
     scratch: &mut Vec<u8>,
+    fallback_time: Option<i64>,
 ) -> Result<Option<Event>, String> {
     let op_text = rec.get(Concept::Op).map(|s| s.value.text());
     let class = op_text.as_deref().map_or(OpClass::Other, op_class);
@@ -368,7 +471,11 @@ fn normalize<'a>(
     };
     if kind == Kind::Name {
         return Ok(Some(Event {
-            time: time_of(rec).ok().flatten().unwrap_or(i64::MIN),
+            time: time_of(rec)
+                .ok()
+                .flatten()
+                .or(fallback_time)
+                .unwrap_or(i64::MIN),
             aux: 0,
             input: 0,
             line: 0,
@@ -384,7 +491,7 @@ fn normalize<'a>(
             mode: Mode::Exclusive,
         }));
     }
-    let time = time_of(rec)?;
+    let time = time_of(rec)?.or(fallback_time);
     let mut ev = Event {
         time: 0,
         aux: i64::MIN,

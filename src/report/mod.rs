@@ -72,6 +72,8 @@ pub struct Report {
 pub struct InputReport {
     pub path: String,
     pub formats: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<&'static str>,
     pub bytes: u64,
     pub lines: u64,
     pub records: u64,
@@ -387,6 +389,7 @@ impl Report {
             .map(|i| InputReport {
                 path: i.path.clone(),
                 formats: i.formats.names(),
+                compression: i.compression,
                 bytes: i.bytes,
                 lines: i.lines,
                 records: i.records,

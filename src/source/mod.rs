@@ -8,6 +8,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
+
+use crate::formats::wrappers::{self, Wrapper};
 use thiserror::Error;
 
 /// How regular files are read.
@@ -54,6 +56,19 @@ enum Data {
 pub struct Input {
     pub path: String,
     data: Data,
+    /// `gzip` or `zstd` when the file was compressed.
+    pub compression: Option<&'static str>,
+    /// A problem reading the whole input (truncated archive, size limit):
+    /// what was read before it is kept.
+    pub error: Option<String>,
+    /// The container log wrapper undone, if any.
+    pub wrapper: Option<Wrapper>,
+    /// With a wrapper: the wrapped line of each inner line, and the
+    /// wrapper's time of each (`i64::MIN` when unknown).
+    pub line_map: Option<Vec<u32>>,
+    pub wrapper_times: Option<Vec<i64>>,
+    /// Wrapped lines that were not entries: (line, message).
+    pub wrapper_diags: Vec<(u32, String)>,
 }
 
 impl Input {
@@ -69,7 +84,74 @@ impl Input {
         Input {
             path: path.into(),
             data: Data::Owned(bytes),
+            compression: None,
+            error: None,
+            wrapper: None,
+            line_map: None,
+            wrapper_times: None,
+            wrapper_diags: Vec::new(),
         }
+    }
+
+    /// Replaces a container log (Docker json-file, CRI, kubectl
+    /// --timestamps) by the text inside it; returns problems as (wrapped
+    /// line, message) in `wrapper_diags`.
+    pub fn unwrap_container(&mut self) {
+        let Some(w) = wrappers::detect(self.bytes()) else {
+            return;
+        };
+        let u = wrappers::unwrap(self.bytes(), w);
+        self.data = Data::Owned(u.text);
+        self.wrapper = Some(w);
+        self.line_map = Some(u.lines);
+        self.wrapper_times = Some(u.times);
+        self.wrapper_diags = u.diags;
+    }
+
+    /// The line of the original input for a line of `bytes()`.
+    pub fn original_line(&self, line: u32) -> u32 {
+        match &self.line_map {
+            Some(m) if line >= 1 => m.get(line as usize - 1).copied().unwrap_or(line),
+            _ => line,
+        }
+    }
+
+    /// Replaces compressed bytes by what they decompress to (gzip: every
+    /// member; zstd), at most `max` bytes. Magic bytes decide, not the name.
+    pub fn decompress(&mut self, max: u64) {
+        let bytes = self.bytes();
+        let (kind, reader): (&'static str, Box<dyn Read + '_>) = if bytes.starts_with(&[0x1f, 0x8b])
+        {
+            ("gzip", Box::new(flate2::read::MultiGzDecoder::new(bytes)))
+        } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            match zstd::stream::read::Decoder::new(bytes) {
+                Ok(d) => ("zstd", Box::new(d)),
+                Err(e) => {
+                    self.error = Some(format!("zstd data cannot be read: {e}"));
+                    return;
+                }
+            }
+        } else {
+            return;
+        };
+        let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+        let result = reader.take(max.saturating_add(1)).read_to_end(&mut out);
+        let error = match result {
+            Err(e) => Some(format!(
+                "truncated or corrupt {kind} data ({e}); the {} bytes before it are read",
+                out.len()
+            )),
+            Ok(_) if out.len() as u64 > max => {
+                out.truncate(max as usize);
+                Some(format!(
+                    "{kind} data decompresses to more than --max-decompressed {max} bytes; the rest is skipped"
+                ))
+            }
+            Ok(_) => None,
+        };
+        self.data = Data::Owned(out);
+        self.compression = Some(kind);
+        self.error = error;
     }
 }
 
@@ -135,7 +217,16 @@ pub fn open(origin: &Origin, mode: MmapMode) -> Result<Input, SourceError> {
             }
         }
     };
-    Ok(Input { path, data })
+    Ok(Input {
+        path,
+        data,
+        compression: None,
+        error: None,
+        wrapper: None,
+        line_map: None,
+        wrapper_times: None,
+        wrapper_diags: Vec::new(),
+    })
 }
 
 fn read_all(file: &mut File, hint: u64) -> io::Result<Vec<u8>> {
@@ -252,6 +343,42 @@ mod tests {
         assert!(!is_safe_start(b"PC=0x46ad61 m=0 sigcode=0"));
         assert!(!is_safe_start(b"goroutine 1 [running]:"));
         assert!(is_safe_start(b"2026-11-26T12:45:53.869Z\tINFO"));
+    }
+
+    #[test]
+    fn gzip_members_and_truncation() {
+        use std::io::Write;
+        let mut all = Vec::new();
+        for part in [&b"{\"a\":1}\n"[..], b"{\"a\":2}\n"] {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(part).unwrap();
+            all.extend(e.finish().unwrap());
+        }
+        let mut i = Input::from_bytes("x", all.clone());
+        i.decompress(1 << 20);
+        assert_eq!(i.bytes(), b"{\"a\":1}\n{\"a\":2}\n");
+        assert_eq!((i.compression, i.error.as_deref()), (Some("gzip"), None));
+        let mut cut = Input::from_bytes("x", all[..all.len() - 10].to_vec());
+        cut.decompress(1 << 20);
+        assert!(cut.error.as_deref().unwrap().contains("truncated"));
+        assert!(cut.bytes().starts_with(b"{\"a\":1}\n"));
+        let mut small = Input::from_bytes("x", all);
+        small.decompress(5);
+        assert_eq!(small.bytes().len(), 5);
+        assert!(
+            small
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("--max-decompressed")
+        );
+        let z = zstd::encode_all(&b"{\"a\":3}\n"[..], 1).unwrap();
+        let mut zi = Input::from_bytes("x", z);
+        zi.decompress(1 << 20);
+        assert_eq!(
+            (zi.bytes(), zi.compression),
+            (&b"{\"a\":3}\n"[..], Some("zstd"))
+        );
     }
 
     #[test]

@@ -153,9 +153,16 @@ fn check(path: &str, case: &str) {
         // Unattributed time is the part of each wait no blamed hold covers:
         // never negative, never more than the waiting.
         let un = l["unattributed_ns"].as_i64().unwrap();
-        assert!((0..=l["wait_ns"].as_i64().unwrap()).contains(&un), "{case} {id}");
+        assert!(
+            (0..=l["wait_ns"].as_i64().unwrap()).contains(&un),
+            "{case} {id}"
+        );
     }
-    assert_eq!(r["deadlocks"].as_array().unwrap().len(), 0, "{case}: no deadlock");
+    assert_eq!(
+        r["deadlocks"].as_array().unwrap().len(),
+        0,
+        "{case}: no deadlock"
+    );
 }
 
 #[test]

@@ -31,7 +31,10 @@ fn mermaid_snapshot() {
     let m = render(&["--format", "mermaid"]);
     assert!(m.starts_with("flowchart LR\n"));
     // Every subgraph closes, and edges only join declared nodes.
-    assert_eq!(m.matches("subgraph ").count(), m.matches("\n  end\n").count());
+    assert_eq!(
+        m.matches("subgraph ").count(),
+        m.matches("\n  end\n").count()
+    );
     insta::assert_snapshot!("mermaid", m);
 }
 

@@ -56,12 +56,12 @@ impl Dump {
         !self.messages.is_empty()
     }
 
-    pub fn remap(&mut self, map: &impl Fn(Sym) -> Sym, line_base: u32) {
-        self.line += line_base;
-        self.end_line += line_base;
+    pub fn remap(&mut self, map: &impl Fn(Sym) -> Sym, line: &impl Fn(u32) -> u32) {
+        self.line = line(self.line);
+        self.end_line = line(self.end_line);
         for g in &mut self.goroutines {
             g.state = map(g.state);
-            g.line += line_base;
+            g.line = line(g.line);
             g.frames.iter_mut().for_each(|f| f.remap(map));
             if let Some(c) = &mut g.created_by {
                 c.remap(map);

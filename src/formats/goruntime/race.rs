@@ -64,9 +64,9 @@ pub struct RaceBlock {
 }
 
 impl RaceBlock {
-    pub fn remap(&mut self, map: &impl Fn(Sym) -> Sym, line_base: u32) {
-        self.line += line_base;
-        self.end_line += line_base;
+    pub fn remap(&mut self, map: &impl Fn(Sym) -> Sym, line: &impl Fn(u32) -> u32) {
+        self.line = line(self.line);
+        self.end_line = line(self.end_line);
         for a in &mut self.accesses {
             a.address = map(a.address);
             a.stack.iter_mut().for_each(|f| f.remap(map));
