@@ -142,17 +142,28 @@ pub fn deadlocks(an: &Analysis<'_>) -> Vec<DeadlockReport> {
     an.contention
         .deadlocks
         .iter()
-        .map(|d| DeadlockReport {
-            scope: an.scope_name(d.scope),
-            actors: d.actors.iter().map(|a| s(an, *a)).collect(),
-            locks: d
+        .map(|d| {
+            // Start the cycle at the smallest goroutine id, as people read it.
+            let actors: Vec<String> = d.actors.iter().map(|a| s(an, *a)).collect();
+            let k = (0..actors.len())
+                .min_by_key(|&i| super::natural_key(&actors[i]))
+                .unwrap_or(0);
+            let rot =
+                |v: Vec<String>| -> Vec<String> { v[k..].iter().chain(&v[..k]).cloned().collect() };
+            let locks = d
                 .locks
                 .iter()
                 .map(|l| lock_label(an, d.scope, *l))
-                .collect(),
-            at_ns: d.at_ns,
-            open: d.open,
-            sources: d.sources.iter().map(|(i, l)| an.source(*i, *l)).collect(),
+                .collect();
+            let sources = d.sources.iter().map(|(i, l)| an.source(*i, *l)).collect();
+            DeadlockReport {
+                scope: an.scope_name(d.scope),
+                actors: rot(actors),
+                locks: rot(locks),
+                at_ns: d.at_ns,
+                open: d.open,
+                sources: rot(sources),
+            }
         })
         .collect()
 }

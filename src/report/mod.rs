@@ -440,7 +440,7 @@ impl Report {
 }
 
 /// Sorts goroutine ids numerically and other ids as text.
-fn natural_key(s: &str) -> (u8, u64, &str) {
+pub(crate) fn natural_key(s: &str) -> (u8, u64, &str) {
     match s.parse::<u64>() {
         Ok(n) => (0, n, ""),
         Err(_) => (1, 0, s),

@@ -185,16 +185,23 @@ impl Table {
             )?;
         }
         for d in &r.deadlocks {
-            let mut cycle = Vec::new();
-            for (i, a) in d.actors.iter().enumerate() {
-                cycle.push(format!("goroutine {a} waits on {}", d.locks[i]));
-            }
+            let n = d.actors.len();
+            let cycle: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        "goroutine {} waits on {} held by goroutine {}",
+                        d.actors[i],
+                        d.locks[i],
+                        d.actors[(i + 1) % n]
+                    )
+                })
+                .collect();
             writeln!(
                 out,
                 "\ndeadlock at {}{}: {}",
                 time(d.at_ns),
                 if d.open { " (never resolved)" } else { "" },
-                sanitize(&cycle.join(", held by "))
+                sanitize(&cycle.join("; "))
             )?;
             writeln!(out, "  evidence: {}", sanitize(&d.sources.join(", ")))?;
         }
@@ -301,7 +308,12 @@ pub fn crash_digest(c: &Crash, out: &mut dyn Write, buckets: usize) -> io::Resul
             (Some(f), Some(s)) => format!(" in {f} at {s}"),
             _ => String::new(),
         };
-        writeln!(out, "  crashing goroutine {g}{}", sanitize(&at))?;
+        let role = if c.messages.is_empty() {
+            "running"
+        } else {
+            "crashing"
+        };
+        writeln!(out, "  {role} goroutine {g}{}", sanitize(&at))?;
         if let Some(m) = &c.map_address {
             writeln!(out, "  map header {}", sanitize(m))?;
         }

@@ -296,3 +296,188 @@ fn races_deduplicate_across_files() {
     assert_eq!(r["summary"]["races"], 4);
     assert_eq!(r["summary"]["race_sites"], 1);
 }
+
+// Fixtures produced for racetrail by real runs (docs/fixtures.md says how).
+
+/// zapsvc with GOMAXPROCS=2: zap records and the runtime's abort share one
+/// stderr. The crashing goroutine's open access names the map; the other
+/// goroutines' accesses still open on it are the other side.
+#[test]
+fn a_crash_in_a_zap_log_finds_its_other_side() {
+    let (r, code) = scan_json(&["tests/fixtures/go/zap_crash.jsonl"]);
+    assert_eq!(code, 1);
+    let c = &r["crashes"][0];
+    assert_eq!(
+        c["messages"][0],
+        "fatal error: concurrent map read and map write"
+    );
+    assert_eq!(c["source"], "tests/fixtures/go/zap_crash.jsonl:145");
+    assert_eq!(c["goroutine"], 8);
+    assert_eq!(rel(str_of(&c["site"])), "zapsvc/store.go:159");
+    assert_eq!(c["goroutines_total"], 10);
+    assert_eq!(c["scope"], "tests/fixtures/go/zap_crash.jsonl");
+    let other: Vec<(String, &str, &str, &str)> = c["other_side"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                str_of(&o["actor"]).to_string(),
+                str_of(&o["op"]),
+                str_of(&o["object_name"]),
+                str_of(&o["trace"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        other,
+        [
+            (
+                "7".to_string(),
+                "write",
+                "reqCounters",
+                "35c8bd1826ae01953c551c980e6f4106"
+            ),
+            (
+                "14".to_string(),
+                "range",
+                "reqCounters",
+                "02d981b87214fcb3d4ae3f3c1828849c"
+            ),
+        ],
+        "goroutine 7's open write and the sweeper's open range"
+    );
+    let sources: Vec<&str> = c["other_side"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| str_of(&o["source"]))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "tests/fixtures/go/zap_crash.jsonl:135",
+            "tests/fixtures/go/zap_crash.jsonl:142"
+        ]
+    );
+    assert_eq!(
+        r["inputs"][0]["formats"],
+        serde_json::json!(["json", "go-dump"])
+    );
+}
+
+/// Two goroutines hit the map check at once: two fatal lines, the second
+/// reporter listed with `stack unavailable` and again with its stack.
+#[test]
+fn two_reporters_are_both_named() {
+    let (r, _) = scan_json(&["tests/fixtures/go/fatal_two_reporters.stderr"]);
+    let c = &r["crashes"][0];
+    assert_eq!(
+        c["messages"].as_array().unwrap().len(),
+        1,
+        "the same message once"
+    );
+    assert_eq!(c["goroutine"], 24);
+    assert_eq!(c["reporters"], serde_json::json!([24, 22]));
+    assert_eq!(c["goroutines_total"], 10, "11 headers, 10 goroutines");
+    assert_eq!(rel(str_of(&c["site"])), "fatal_map_writes/main.go:19");
+    let g22 = c["goroutines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == 22)
+        .unwrap();
+    assert_eq!(
+        rel(str_of(&g22["site"])),
+        "fatal_map_writes/main.go:19",
+        "the stack from its second listing"
+    );
+}
+
+#[test]
+fn a_panic_is_a_crash() {
+    let (r, code) = scan_json(&["tests/fixtures/go/panic_nil_map.stderr"]);
+    assert_eq!(code, 1);
+    let c = &r["crashes"][0];
+    assert_eq!(
+        c["messages"],
+        serde_json::json!(["panic: assignment to entry in nil map"])
+    );
+    assert_eq!(c["goroutine"], 18);
+    assert_eq!(rel(str_of(&c["site"])), "panic_nil_map/main.go:20");
+    assert_eq!(c["stack"][1]["line"], 27, "called from loadZone");
+}
+
+/// GOTRACEBACK=crash after SIGQUIT: one dump in four per-thread sections
+/// with register blocks; goroutine 0 listed in each.
+#[test]
+fn a_sigquit_dump_is_one_dump() {
+    let (r, _) = scan_json(&["tests/fixtures/go/sigquit.stderr"]);
+    let crashes = r["crashes"].as_array().unwrap();
+    assert_eq!(crashes.len(), 1);
+    let c = &crashes[0];
+    assert_eq!(c["messages"][0], "SIGQUIT: quit");
+    assert_eq!(
+        c["goroutines_total"], 13,
+        "16 headers, goroutine 0 four times"
+    );
+    assert!(c["goroutine"].is_null(), "no goroutine was running");
+    let input = &r["inputs"][0];
+    assert_eq!(
+        input["records"], input["lines"],
+        "registers and separators are the dump's"
+    );
+    let g24 = c["goroutines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == 24)
+        .unwrap();
+    assert_eq!(g24["state"], "runnable");
+    assert_eq!(rel(str_of(&g24["site"])), "sigquit_parked/main.go:63");
+}
+
+/// A goroutine dump logged in a zap `stack` field, as when a circuit
+/// breaker trips: `racetrail dumps` digests it like any dump.
+#[test]
+fn a_dump_inside_a_json_field_is_digested() {
+    let out = crate::harness::run(
+        &[
+            "dumps",
+            "--format",
+            "json",
+            "tests/fixtures/go/zap_embedded_dump.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0);
+    let r = out.json();
+    assert_eq!(r["schema"], "racetrail.dumps/v1");
+    let d = &r["dumps"][0];
+    assert_eq!(d["source"], "tests/fixtures/go/zap_embedded_dump.jsonl:9");
+    assert_eq!(d["goroutines_total"], 7);
+    let states: Vec<(u64, &str)> = d["goroutines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["id"].as_u64().unwrap(), str_of(&g["state"])))
+        .collect();
+    assert_eq!(
+        &states[..4],
+        &[
+            (1, "running"),
+            (19, "semacquire"),
+            (20, "semacquire"),
+            (21, "chan receive")
+        ]
+    );
+    // The two mutex waiters share a stack: one bucket of two.
+    let b = d["buckets"].as_array().unwrap();
+    assert_eq!(
+        (b[0]["count"].as_u64(), str_of(&b[0]["state"])),
+        (Some(2), "semacquire")
+    );
+    // It is no crash: a scan of the same file reports none.
+    let (scan, _) = scan_json(&["tests/fixtures/go/zap_embedded_dump.jsonl"]);
+    assert_eq!(scan["summary"]["crashes"], 0);
+}

@@ -174,3 +174,72 @@ fn contention_equals_brute_force_on_zap_json() {
 fn contention_equals_brute_force_on_zap_single() {
     check(ZAP_SINGLE, "zap_single");
 }
+
+/// Two goroutines take two mutexes in opposite order (a real Go program,
+/// docs/fixtures.md): the log's open waits form exactly that cycle.
+#[test]
+fn a_real_deadlock_is_the_cycle() {
+    let (r, code) = scan_json(&["tests/fixtures/go/deadlock_locks.jsonl"]);
+    assert_eq!(code, 1, "a deadlock is a finding");
+    let d = r["deadlocks"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["actors"], serde_json::json!(["6", "7"]));
+    assert_eq!(
+        d[0]["locks"],
+        serde_json::json!(["ledger.mu", "accounts.mu"])
+    );
+    assert_eq!(d[0]["open"], true);
+    assert_eq!(
+        d[0]["sources"],
+        serde_json::json!([
+            "tests/fixtures/go/deadlock_locks.jsonl:24",
+            "tests/fixtures/go/deadlock_locks.jsonl:25"
+        ])
+    );
+    // Independently: who waits (never acquired) on which lock, and who holds
+    // it (acquired, never released), from the records themselves.
+    let mut waiting: BTreeMap<i64, String> = BTreeMap::new();
+    let mut holding: BTreeMap<String, i64> = BTreeMap::new();
+    for l in fixture_lines("tests/fixtures/go/deadlock_locks.jsonl") {
+        let Ok(r) = serde_json::from_str::<Value>(&l) else {
+            continue;
+        };
+        let (Some(op), Some(lock), Some(g)) = (
+            r["op"].as_str(),
+            r["lock"].as_str(),
+            r["goroutine"].as_i64(),
+        ) else {
+            continue;
+        };
+        match op {
+            "lock_wait" => {
+                waiting.insert(g, lock.to_string());
+            }
+            "lock_acquired" => {
+                waiting.remove(&g);
+                holding.insert(lock.to_string(), g);
+            }
+            "lock_released" => {
+                holding.remove(lock);
+            }
+            _ => {}
+        }
+    }
+    // Follow waiter → holder of its lock from goroutine 6 around the cycle.
+    let mut cycle = vec![6];
+    loop {
+        let next = holding[&waiting[cycle.last().unwrap()]];
+        if next == cycle[0] {
+            break;
+        }
+        cycle.push(next);
+    }
+    let want: Vec<String> = cycle.iter().map(i64::to_string).collect();
+    assert_eq!(d[0]["actors"], serde_json::json!(want));
+    assert_eq!(r["summary"]["deadlocks"], 1);
+    // The runtime agrees: every goroutine asleep.
+    assert_eq!(
+        r["crashes"][0]["messages"][0],
+        "fatal error: all goroutines are asleep - deadlock!"
+    );
+}

@@ -9,3 +9,4 @@ mod hostile;
 mod render;
 mod sweep_prop;
 mod locks;
+mod formats;

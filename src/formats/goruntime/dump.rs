@@ -149,6 +149,9 @@ fn is_register(line: &[u8]) -> bool {
     }
 }
 
+/// Between the per-thread sections of a GOTRACEBACK=crash signal dump.
+const SECTION: &[u8] = b"-----";
+
 const UNAVAILABLE: &[u8] = b"goroutine running on other thread; stack unavailable";
 
 /// True when `line` starts a dump.
@@ -168,6 +171,7 @@ fn continues(line: &[u8]) -> bool {
         || line.starts_with(b"created by ")
         || line.trim_ascii() == UNAVAILABLE
         || line == b"runtime stack:"
+        || line == SECTION
         || is_elided(line)
         || is_register(line)
         || func_line(line).is_some()
@@ -226,8 +230,16 @@ pub fn parse<'b, I: Intern<'b>>(
             continue;
         }
         if is_message(line) {
-            dump.messages
-                .push(String::from_utf8_lossy(line).into_owned());
+            let m = String::from_utf8_lossy(line).into_owned();
+            if !dump.messages.contains(&m) {
+                dump.messages.push(m);
+            }
+            continue;
+        }
+        if line == SECTION {
+            if let Some(g) = current.take() {
+                finish(g, &mut dump.goroutines, diags);
+            }
             continue;
         }
         if line == b"runtime stack:" {
