@@ -40,6 +40,11 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l examples -d
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l input-format -d 'Read every line as this format instead of detecting it per line' -r -f -a "json\t'One JSON object per line (zap production, slog, logrus)'
 console\t'zap\'s development console encoder'
 logfmt\t'key=value pairs (slog text, logrus text)'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l since -d 'Replay only from this time on (RFC 3339 or epoch); windows and holds are cut there' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l until -d 'Replay only up to this time (RFC 3339 or epoch)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l trace -d 'Show only findings involving this trace id' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l object -d 'Show only findings on this map or lock (its id, or the name a record gave it)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l goroutine -d 'Show only findings involving this goroutine (log goroutine ids, not race-detector numbers)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
 never\t'Always read files into memory'"
@@ -64,6 +69,11 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l examples -
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l input-format -d 'Read every line as this format instead of detecting it per line' -r -f -a "json\t'One JSON object per line (zap production, slog, logrus)'
 console\t'zap\'s development console encoder'
 logfmt\t'key=value pairs (slog text, logrus text)'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l since -d 'Replay only from this time on (RFC 3339 or epoch); windows and holds are cut there' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l until -d 'Replay only up to this time (RFC 3339 or epoch)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l trace -d 'Show only findings involving this trace id' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l object -d 'Show only findings on this map or lock (its id, or the name a record gave it)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l goroutine -d 'Show only findings involving this goroutine (log goroutine ids, not race-detector numbers)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
 never\t'Always read files into memory'"

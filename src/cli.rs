@@ -126,6 +126,11 @@ impl DumpsArgs {
             examples: 0,
             one_process: false,
             input_format: None,
+            since: None,
+            until: None,
+            trace: None,
+            object: None,
+            goroutine: None,
             fields: Vec::new(),
             mmap: self.mmap,
             max_errors: None,
@@ -172,6 +177,26 @@ pub struct ScanArgs {
     /// Read every line as this format instead of detecting it per line.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<crate::formats::InputFormat>,
+
+    /// Replay only from this time on (RFC 3339 or epoch); windows and holds are cut there.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Replay only up to this time (RFC 3339 or epoch).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Show only findings involving this trace id.
+    #[arg(long, value_name = "ID")]
+    pub trace: Option<String>,
+
+    /// Show only findings on this map or lock (its id, or the name a record gave it).
+    #[arg(long, value_name = "ID")]
+    pub object: Option<String>,
+
+    /// Show only findings involving this goroutine (log goroutine ids, not race-detector numbers).
+    #[arg(long, value_name = "N")]
+    pub goroutine: Option<String>,
 
     /// Name the field of a concept, e.g. --field actor=worker --field object=cache.
     ///

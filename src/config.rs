@@ -8,9 +8,10 @@ use thiserror::Error;
 use crate::cli::{ColorChoice, OutputFormat, ScanArgs};
 use crate::formats::ParseOptions;
 use crate::formats::fields::FieldTable;
-use crate::formats::time::go_duration_ns;
+use crate::formats::time::{go_duration_ns, time_value_ns};
 use crate::pipeline::Settings;
 use crate::replay::conflicts::SweepOptions;
+use crate::report::Filters;
 use crate::source::MmapMode;
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub enum ConfigError {
     Threads,
     #[error("--max-line-bytes must be at least 1")]
     MaxLine,
+    #[error("--{0} {1:?}: expected an RFC 3339 time or epoch seconds/ms/µs/ns")]
+    Time(&'static str, String),
 }
 
 #[derive(Debug)]
@@ -30,6 +33,7 @@ pub struct Config {
     pub inputs: Vec<PathBuf>,
     pub format: OutputFormat,
     pub settings: Settings,
+    pub filters: Filters,
     pub mmap: MmapMode,
     pub max_errors: Option<u64>,
     pub max_decompressed: u64,
@@ -53,6 +57,16 @@ impl Config {
         if args.max_line_bytes == 0 {
             return Err(ConfigError::MaxLine);
         }
+        let time = |flag: &'static str, v: &Option<String>| -> Result<Option<i64>, ConfigError> {
+            v.as_ref()
+                .map(|s| {
+                    time_value_ns(s.as_bytes(), true, false)
+                        .ok_or_else(|| ConfigError::Time(flag, s.clone()))
+                })
+                .transpose()
+        };
+        let since = time("since", &args.since)?;
+        let until = time("until", &args.until)?;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match args.color {
             ColorChoice::Always => true,
@@ -74,6 +88,13 @@ impl Config {
                     examples: args.examples,
                 },
                 one_process: args.one_process,
+                since,
+                until,
+            },
+            filters: Filters {
+                trace: args.trace,
+                object: args.object,
+                goroutine: args.goroutine,
             },
             mmap: args.mmap,
             max_errors: args.max_errors,

@@ -170,7 +170,7 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         }
     }
     let t = std::time::Instant::now();
-    let report = Report::build(&analysis);
+    let report = Report::build_filtered(&analysis, &config.filters);
     let built = t.elapsed();
     render(&config, &report, out).context("writing the report")?;
     if config.timings {

@@ -65,6 +65,9 @@ pub struct Settings {
     pub parse: ParseOptions,
     pub sweep: SweepOptions,
     pub one_process: bool,
+    /// `--since` / `--until`: the replay keeps `[since, until)`.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
 }
 
 /// Everything the report is built from.
@@ -381,6 +384,12 @@ pub fn analyze<'a>(
             severity: Severity::Warning,
             message: u.message.to_string(),
         });
+    }
+    if settings.since.is_some() || settings.until.is_some() {
+        windows.clip(
+            settings.since.unwrap_or(i64::MIN),
+            settings.until.unwrap_or(windows::OPEN),
+        );
     }
     lap("windows");
     let locksets = locksets::assign(&mut windows.accesses, &windows.holds);

@@ -225,6 +225,33 @@ pub fn build(events: &[Event]) -> Windows {
     w
 }
 
+impl Windows {
+    /// Keeps what lies in `[from, to)`, cut at the bounds: windows, holds and
+    /// waits that reach past a bound end (or start) there.
+    pub fn clip(&mut self, from: i64, to: i64) {
+        let inside = |s: i64, e: i64| s < to && (e > from || (e == s && s >= from));
+        let cut = |s: &mut i64, e: &mut i64| {
+            *s = (*s).max(from);
+            *e = (*e).min(to);
+        };
+        self.accesses.retain_mut(|a| {
+            let keep = inside(a.start, a.end);
+            cut(&mut a.start, &mut a.end);
+            keep
+        });
+        self.holds.retain_mut(|h| {
+            let keep = inside(h.start, h.end);
+            cut(&mut h.start, &mut h.end);
+            keep
+        });
+        self.waits.retain_mut(|w| {
+            let keep = inside(w.start, w.end);
+            cut(&mut w.start, &mut w.end);
+            keep
+        });
+    }
+}
+
 fn pair_key(ev: &Event) -> PairKey {
     if ev.pair.is_none() {
         PairKey::Fields(ev.scope, ev.actor, ev.object, ev.op, ev.key)

@@ -184,6 +184,87 @@ pub struct GraphActor {
     pub traces: Vec<String>,
 }
 
+/// `--trace`, `--object`, `--goroutine`: which findings the report shows.
+/// They select after the replay, so lock protection is never lost.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub trace: Option<String>,
+    /// A map or lock id, or the name a record gave it.
+    pub object: Option<String>,
+    pub goroutine: Option<String>,
+}
+
+/// Filters resolved against the run's symbols.
+struct Selection<'r, 'a> {
+    an: &'r Analysis<'a>,
+    filters: &'r Filters,
+    trace: Option<Sym>,
+    goroutine: Option<Sym>,
+}
+
+impl<'r, 'a> Selection<'r, 'a> {
+    fn new(an: &'r Analysis<'a>, filters: &'r Filters) -> Self {
+        // A value the logs never mention matches nothing: Sym::NONE never
+        // appears in the sets it is looked up in.
+        let find = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| an.interner.get(s.as_bytes()).unwrap_or(Sym(u32::MAX)))
+        };
+        Selection {
+            an,
+            filters,
+            trace: find(&filters.trace),
+            goroutine: find(&filters.goroutine),
+        }
+    }
+
+    fn object(&self, scope: u32, object: Sym) -> bool {
+        match &self.filters.object {
+            None => true,
+            Some(want) => {
+                *self.an.interner.str(object) == **want
+                    || self.an.name_of(scope, object).as_deref() == Some(want)
+            }
+        }
+    }
+
+    fn site(&self, s: &SiteStats) -> bool {
+        self.trace.is_none_or(|t| s.traces.contains(&t))
+            && self.goroutine.is_none_or(|g| s.actors.contains(&g))
+            && self.object(s.scope, s.object)
+    }
+
+    fn example(&self, a: &Access, b: &Access) -> bool {
+        self.trace.is_none_or(|t| a.trace == t || b.trace == t)
+            && self.goroutine.is_none_or(|g| a.actor == g || b.actor == g)
+    }
+
+    fn actor_object(&self, scope: u32, object: Sym, actor: Sym) -> bool {
+        self.goroutine.is_none_or(|g| actor == g) && self.object(scope, object)
+    }
+
+    fn lock(&self, id: &str, name: Option<&str>) -> bool {
+        match &self.filters.object {
+            None => true,
+            Some(want) => id == want || name == Some(want.as_str()),
+        }
+    }
+
+    fn locks<'s>(&self, mut names: impl Iterator<Item = &'s String>) -> bool {
+        self.filters
+            .object
+            .as_ref()
+            .is_none_or(|w| names.any(|n| n == w))
+    }
+
+    fn goroutines<'s>(&self, mut ids: impl Iterator<Item = &'s String>) -> bool {
+        self.filters
+            .goroutine
+            .as_ref()
+            .is_none_or(|g| ids.any(|i| i == g))
+    }
+}
+
 /// Where the report goes and how it looks.
 pub trait Renderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
@@ -220,6 +301,12 @@ fn opt(s: std::borrow::Cow<'_, str>) -> Option<String> {
 
 impl Report {
     pub fn build(an: &Analysis<'_>) -> Report {
+        Report::build_filtered(an, &Filters::default())
+    }
+
+    /// The report of the findings that `filters` select.
+    pub fn build_filtered(an: &Analysis<'_>, filters: &Filters) -> Report {
+        let f = Selection::new(an, filters);
         let sym = |s: Sym| an.interner.str(s).into_owned();
         let site_name = |s: Sym| {
             if s.is_none() { "?".to_string() } else { sym(s) }
@@ -256,6 +343,7 @@ impl Report {
             .conflicts
             .sites
             .iter()
+            .filter(|s| f.site(s))
             .map(|s| {
                 let scope = an.scope_name(s.scope);
                 let object = sym(s.object);
@@ -300,7 +388,12 @@ impl Report {
                     traces,
                     first_ns: s.first,
                     last_ns: s.last,
-                    examples: s.examples.iter().map(|&e| example(s, e)).collect(),
+                    examples: s
+                        .examples
+                        .iter()
+                        .filter(|&&(x, y)| f.example(&accesses[x as usize], &accesses[y as usize]))
+                        .map(|&e| example(s, e))
+                        .collect(),
                 }
             })
             .collect();
@@ -318,6 +411,7 @@ impl Report {
             .conflicts
             .actors
             .iter()
+            .filter(|st| f.actor_object(st.scope, st.object, st.actor))
             .map(|st| GraphEdge {
                 scope: an.scope_name(st.scope),
                 object: sym(st.object),
@@ -361,6 +455,25 @@ impl Report {
 
         let (races, race_blocks) = runtime::races(an);
         let crashes = runtime::crashes(an);
+        let locks = locks::locks(an)
+            .into_iter()
+            .filter(|l| f.lock(&l.lock, l.name.as_deref()))
+            .collect();
+        let contention: Vec<locks::EdgeReport> = locks::edges(an)
+            .into_iter()
+            .filter(|e| {
+                f.lock(&e.lock, e.lock_name.as_deref())
+                    && f.goroutines([&e.holder, &e.waiter].into_iter())
+            })
+            .collect();
+        let wait_chains = locks::chains(an)
+            .into_iter()
+            .filter(|c| f.goroutines(c.actors.iter()) && f.locks(c.locks.iter()))
+            .collect();
+        let deadlocks: Vec<locks::DeadlockReport> = locks::deadlocks(an)
+            .into_iter()
+            .filter(|d| f.goroutines(d.actors.iter()) && f.locks(d.locks.iter()))
+            .collect();
         let summary = Summary {
             events: an.events as u64,
             accesses: accesses.len() as u64,
@@ -368,18 +481,13 @@ impl Report {
             holds: an.windows.holds.len() as u64,
             actors: actors.len() as u64,
             objects: objects.len() as u64,
-            conflicts: an.conflicts.total_pairs(),
+            conflicts: sites.iter().map(|s| s.conflicts).sum(),
             conflict_sites: sites.len() as u64,
             races: race_blocks,
             race_sites: races.len() as u64,
             crashes: crashes.len() as u64,
-            contention_edges: an
-                .contention
-                .edges
-                .iter()
-                .filter(|e| e.blamed_ns > 0)
-                .count() as u64,
-            deadlocks: an.contention.deadlocks.len() as u64,
+            contention_edges: contention.len() as u64,
+            deadlocks: deadlocks.len() as u64,
             parse_errors: an.parse_errors(),
             diagnostics: an.diagnostic_count,
         };
@@ -419,10 +527,10 @@ impl Report {
             conflicts,
             races,
             crashes,
-            locks: locks::locks(an),
-            contention: locks::edges(an),
-            wait_chains: locks::chains(an),
-            deadlocks: locks::deadlocks(an),
+            locks,
+            contention,
+            wait_chains,
+            deadlocks,
             diagnostics,
             graph,
             graph_actors,

@@ -19,6 +19,8 @@ fn settings() -> Settings {
             examples: 3,
         },
         one_process: false,
+        since: None,
+        until: None,
     }
 }
 

@@ -10,3 +10,4 @@ mod render;
 mod sweep_prop;
 mod locks;
 mod formats;
+mod filters;
