@@ -108,7 +108,7 @@ fn open_inputs(config: &Config) -> anyhow::Result<(Vec<Input>, bool)> {
 fn dumps(args: &cli::DumpsArgs, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let config = Config::new(args.scan_args(), OutputFormat::Json)?;
     let (inputs, failed) = open_inputs(&config)?;
-    let analysis = pipeline::analyze(&inputs, &config.settings, &|_| {});
+    let analysis = pipeline::analyze(&inputs, &config.settings, &|_, _| {});
     let dumps = report::runtime::all_dumps(&analysis);
     let mut buf = io::BufWriter::with_capacity(1 << 16, out);
     match args.format {
@@ -146,8 +146,9 @@ fn dumps(args: &cli::DumpsArgs, out: &mut dyn Write) -> anyhow::Result<Outcome> 
 fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let (inputs, failed) = open_inputs(&config)?;
     let bar = progress_bar(&config, &inputs);
-    let tick = |n: u64| {
+    let tick = |input: u32, n: u64| {
         if let Some(b) = &bar {
+            b.set_message(report::text::sanitize(&inputs[input as usize].path).into_owned());
             b.inc(n);
         }
     };
@@ -231,7 +232,7 @@ fn progress_bar(config: &Config, inputs: &[Input]) -> Option<indicatif::Progress
         indicatif::ProgressDrawTarget::stderr(),
     );
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} parsing {bytes}/{total_bytes} ({bytes_per_sec}) [{wide_bar}] {eta}",
+        "{spinner} {bytes}/{total_bytes} ({bytes_per_sec}) [{bar:30}] {eta} {wide_msg}",
     )
     .map(|s| s.progress_chars("=> "))
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());

@@ -151,12 +151,12 @@ fn resident_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs the pipeline over opened inputs. `progress` is told the bytes of
-/// each chunk as it is parsed.
+/// Runs the pipeline over opened inputs. `progress` is told the input and
+/// the bytes of each chunk as it is parsed.
 pub fn analyze<'a>(
     inputs: &'a [Input],
     settings: &Settings,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(u32, u64) + Sync),
 ) -> Analysis<'a> {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
@@ -254,7 +254,7 @@ pub fn analyze<'a>(
                 &settings.parse,
                 input.wrapper_times.as_deref(),
             );
-            progress(range.len() as u64);
+            progress(*n, range.len() as u64);
             out
         })
         .collect();

@@ -27,7 +27,7 @@ fn settings() -> Settings {
 /// Runs everything on `bytes`; returns the rendered table.
 fn run_all(bytes: Vec<u8>) -> String {
     let inputs = vec![Input::from_bytes("mutant", bytes)];
-    let an = analyze(&inputs, &settings(), &|_| {});
+    let an = analyze(&inputs, &settings(), &|_, _| {});
     for i in &an.inputs {
         assert_eq!(
             i.lines,
