@@ -93,8 +93,58 @@ pub fn epoch_number_ns(text: &[u8]) -> Option<i64> {
     scaled(int, frac, exp)
 }
 
+/// Days from 1970-01-01 to the proleptic Gregorian date (H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The common case, `YYYY-MM-DDTHH:MM:SS[.frac]Z`, without a general
+/// parser; anything else (offsets, leap seconds, odd forms) returns `None`.
+fn rfc3339_utc_fast(t: &[u8]) -> Option<i64> {
+    if t.len() < 20 || t[4] != b'-' || t[7] != b'-' || !matches!(t[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if t[13] != b':' || t[16] != b':' || *t.last()? != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| parse_u64_digits(&t[r]);
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59
+    {
+        return None;
+    }
+    let frac = match &t[19..t.len() - 1] {
+        [] => 0,
+        [b'.', digits @ ..] if !digits.is_empty() && digits.len() <= 9 => {
+            parse_u64_digits(digits)? * POW10[9 - digits.len()]
+        }
+        _ => return None,
+    };
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + sec;
+    secs.checked_mul(1_000_000_000)?.checked_add(frac)
+}
+
 /// RFC 3339 / ISO 8601 with any fraction and offset.
 pub fn rfc3339_ns(text: &[u8]) -> Option<i64> {
+    if let Some(ns) = rfc3339_utc_fast(text) {
+        return Some(ns);
+    }
     let s = std::str::from_utf8(text).ok()?;
     let ts: jiff::Timestamp = s.parse().ok()?;
     i64::try_from(ts.as_nanosecond()).ok()
@@ -234,6 +284,39 @@ mod tests {
             Some(1_795_697_154_000_000_000)
         );
         assert_eq!(rfc3339_ns(b"yesterday"), None);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_jiff() {
+        let jiff = |s: &str| {
+            s.parse::<jiff::Timestamp>()
+                .ok()
+                .map(|t| t.as_nanosecond() as i64)
+        };
+        for s in [
+            "2026-11-26T12:45:54.08764445Z",
+            "2026-11-26T12:45:54Z",
+            "2024-02-29T23:59:59.999999999Z",
+            "2000-03-01T00:00:00.1Z",
+            "1970-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.5Z",
+            "2100-02-28T01:02:03.000000001Z",
+            "2026-11-26 12:45:54.5Z",
+        ] {
+            assert_eq!(rfc3339_utc_fast(s.as_bytes()), jiff(s), "{s}");
+        }
+        for s in [
+            "2023-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-26T12:45:60Z",
+        ] {
+            assert_eq!(rfc3339_utc_fast(s.as_bytes()), None, "{s}");
+            assert_eq!(
+                rfc3339_ns(s.as_bytes()),
+                jiff(s),
+                "{s}: the general parser decides"
+            );
+        }
     }
 
     #[test]
