@@ -119,7 +119,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__graph)
-            opts="-f -j -q -h -V --format --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -j -q -h -V --format --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +131,10 @@ _racetrail() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "window hb" -- "${cur}"))
                     return 0
                     ;;
                 --slack)
@@ -289,7 +293,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__scan)
-            opts="-f -j -q -h -V --format --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -j -q -h -V --format --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,6 +305,10 @@ _racetrail() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "window hb" -- "${cur}"))
                     return 0
                     ;;
                 --slack)

@@ -35,6 +35,8 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s f -l format
 json\t'The racetrail.report/v1 JSON document'
 dot\t'A Graphviz graph'
 mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l mode -d 'window: overlapping access windows in time; hb: happens-before races of complete traces (STD traces, or logs of every lock, fork and join)' -r -f -a "window\t'Conflicts are windows that overlap in time'
+hb\t'Races are accesses no happens-before path orders, whatever their times'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l examples -d 'Example pairs kept per conflict site' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l input-format -d 'Read every line as this format instead of detecting it per line' -r -f -a "json\t'One JSON object per line (zap production, slog, logrus)'
@@ -64,6 +66,8 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s f -l forma
 json\t'The racetrail.report/v1 JSON document'
 dot\t'A Graphviz graph'
 mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l mode -d 'window: overlapping access windows in time; hb: happens-before races of complete traces (STD traces, or logs of every lock, fork and join)' -r -f -a "window\t'Conflicts are windows that overlap in time'
+hb\t'Races are accesses no happens-before path orders, whatever their times'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l examples -d 'Example pairs kept per conflict site' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l input-format -d 'Read every line as this format instead of detecting it per line' -r -f -a "json\t'One JSON object per line (zap production, slog, logrus)'

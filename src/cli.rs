@@ -81,6 +81,15 @@ pub enum OutputFormat {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Conflicts are windows that overlap in time.
+    #[default]
+    Window,
+    /// Races are accesses no happens-before path orders, whatever their times.
+    Hb,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum DumpFormat {
     /// A text digest.
     #[default]
@@ -122,6 +131,7 @@ impl DumpsArgs {
         ScanArgs {
             inputs: self.inputs.clone(),
             format: None,
+            mode: Mode::Window,
             slack: "0".into(),
             examples: 0,
             one_process: false,
@@ -161,6 +171,11 @@ pub struct ScanArgs {
     /// Output format [default: table; dot for `graph`].
     #[arg(short, long, value_enum)]
     pub format: Option<OutputFormat>,
+
+    /// window: overlapping access windows in time; hb: happens-before races
+    /// of complete traces (STD traces, or logs of every lock, fork and join).
+    #[arg(long, value_enum, default_value_t, value_name = "MODE")]
+    pub mode: Mode,
 
     /// Windows that come within this of each other overlap (Go syntax: 100us, 1ms).
     #[arg(long, value_name = "DURATION", default_value = "0")]

@@ -88,6 +88,7 @@ impl Config {
                     examples: args.examples,
                 },
                 one_process: args.one_process,
+                hb: args.mode == crate::cli::Mode::Hb,
                 since,
                 until,
             },

@@ -47,6 +47,10 @@ pub enum Kind {
     LockReleased,
     /// Names `object` (a map or lock) as `key` in its scope.
     Name,
+    /// `go`/`fork`: the actor starts goroutine `object`.
+    Fork,
+    /// The actor waits for goroutine `object` to finish.
+    Join,
 }
 
 /// Lock hold or wait mode.

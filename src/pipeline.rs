@@ -15,6 +15,7 @@ use crate::formats::{self, ChunkOut, Formats, ParseOptions, Severity};
 use crate::intern::{Interner, Sym};
 use crate::replay::conflicts::{self, Conflicts, SweepOptions};
 use crate::replay::contention::{self, Contention};
+use crate::replay::hb_input::{self, HbScope};
 use crate::replay::locksets::{self, Locksets};
 use crate::replay::windows::{self, Windows};
 use crate::source::{self, Input};
@@ -65,6 +66,8 @@ pub struct Settings {
     pub parse: ParseOptions,
     pub sweep: SweepOptions,
     pub one_process: bool,
+    /// `--mode hb`: happens-before analysis of complete traces.
+    pub hb: bool,
     /// `--since` / `--until`: the replay keeps `[since, until)`.
     pub since: Option<i64>,
     pub until: Option<i64>,
@@ -83,6 +86,8 @@ pub struct Analysis<'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// Race reports, with the input each came from, in input order.
     pub races: Vec<(u32, RaceBlock)>,
+    /// `--mode hb`: one result per STD trace and per scope of the logs.
+    pub hb: Option<Vec<HbScope>>,
     /// Crash and goroutine dumps, with their input, in input order.
     pub dumps: Vec<(u32, Dump)>,
     /// All diagnostics, including those not kept in `diagnostics`.
@@ -124,6 +129,14 @@ impl Analysis<'_> {
     pub fn parse_errors(&self) -> u64 {
         self.inputs.iter().map(|i| i.parse_errors).sum()
     }
+}
+
+/// True when the input's first non-blank line is an STD trace event.
+fn first_line_is_std(bytes: &[u8]) -> bool {
+    bytes
+        .split(|&c| c == b'\n')
+        .find(|l| !l.trim_ascii().is_empty())
+        .is_some_and(formats::std_trace::looks_like_std)
 }
 
 /// How one chunk's events are renumbered into the run's ids.
@@ -206,6 +219,8 @@ pub fn analyze<'a>(
         }
     }
     let total: usize = inputs.iter().map(|i| i.bytes().len()).sum();
+    let mut std_scopes: Vec<HbScope> = Vec::new();
+    let mut unkept_diagnostics = 0u64;
     let target = (total / (rayon::current_num_threads() * 8).max(1)).max(MIN_CHUNK);
     let mut jobs: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
     for (n, input) in inputs.iter().enumerate() {
@@ -230,6 +245,39 @@ pub fn analyze<'a>(
                 message: "binary data (NUL bytes), not a log; input skipped".into(),
             });
             continue;
+        }
+        if settings.hb && first_line_is_std(bytes) {
+            let trace = formats::std_trace::parse(bytes);
+            let st = &mut stats[n];
+            st.formats.insert(Formats::STD);
+            st.lines = trace.lines as u64;
+            st.records = trace.events.len() as u64;
+            st.parse_errors = trace.malformed;
+            st.context = st.lines - st.records - st.parse_errors;
+            unkept_diagnostics += trace.malformed - trace.diagnostics.len() as u64;
+            diagnostics.extend(trace.diagnostics.iter().map(|(line, col, msg)| Diagnostic {
+                input: n as u32,
+                line: *line,
+                col: *col,
+                severity: Severity::Error,
+                message: msg.clone(),
+            }));
+            std_scopes.push(hb_input::from_std(
+                &input.path,
+                n as u32,
+                &trace,
+                settings.sweep.examples,
+            ));
+            continue;
+        }
+        if !settings.hb && first_line_is_std(bytes) {
+            diagnostics.push(Diagnostic {
+                input: n as u32,
+                line: 0,
+                col: 0,
+                severity: Severity::Warning,
+                message: "looks like an STD trace: --mode hb analyses it".into(),
+            });
         }
         if input.line_map.is_some() {
             // Unwrapped container logs parse whole: their wrapper times are
@@ -275,7 +323,7 @@ pub fn analyze<'a>(
         }
     };
     let mut line_base: Vec<u32> = vec![0; inputs.len()];
-    let mut diagnostic_count = diagnostics.len() as u64;
+    let mut diagnostic_count = diagnostics.len() as u64 + unkept_diagnostics;
     let mut races = Vec::new();
     let mut dumps = Vec::new();
     let mut plans: Vec<Renumbering> = Vec::with_capacity(outs.len());
@@ -373,6 +421,30 @@ pub fn analyze<'a>(
     events.par_sort_unstable_by_key(Event::order_key);
 
     lap("sort");
+    let hb = settings.hb.then(|| {
+        let mut scopes_out = std_scopes;
+        let mut by_scope: Vec<Vec<&Event>> = vec![Vec::new(); scopes.len()];
+        for ev in &events {
+            by_scope[ev.scope as usize].push(ev);
+        }
+        let scope_label = |k: &ScopeKey| match k {
+            ScopeKey::Input(i) => inputs[*i as usize].path.clone(),
+            ScopeKey::Fields(s) => interner.str(*s).into_owned(),
+            ScopeKey::All => "all inputs".to_string(),
+        };
+        let name = |s: Sym| interner.str(s).into_owned();
+        for (k, evs) in scopes.iter().zip(by_scope) {
+            if !evs.is_empty() {
+                scopes_out.push(hb_input::from_events(
+                    scope_label(k),
+                    &evs,
+                    &name,
+                    settings.sweep.examples,
+                ));
+            }
+        }
+        scopes_out
+    });
     let mut windows = windows::build(&events);
     drop(events);
     for u in &windows.unmatched {
@@ -410,6 +482,7 @@ pub fn analyze<'a>(
         contention,
         diagnostics,
         races,
+        hb,
         dumps,
         diagnostic_count,
         timings,

@@ -13,6 +13,7 @@ pub mod json;
 pub mod klog;
 pub mod lines;
 pub mod logfmt;
+pub mod std_trace;
 pub mod time;
 pub mod wrappers;
 
@@ -40,6 +41,7 @@ impl Formats {
     pub const DOCKER: Formats = Formats(64);
     pub const CRI: Formats = Formats(128);
     pub const KUBECTL: Formats = Formats(256);
+    pub const STD: Formats = Formats(512);
 
     pub fn insert(&mut self, f: Formats) {
         self.0 |= f.0;
@@ -51,6 +53,7 @@ impl Formats {
             (Formats::DOCKER, "docker"),
             (Formats::CRI, "cri"),
             (Formats::KUBECTL, "kubectl"),
+            (Formats::STD, "std"),
         ] {
             if self.0 & bit.0 != 0 {
                 v.push(name);
@@ -352,6 +355,8 @@ fn embedded_dump<'a>(
 enum OpClass {
     Access(Op),
     Lock(Kind),
+    /// `go`/`fork` or `join`, with the other goroutine in the child field.
+    Thread(Kind),
     Other,
 }
 
@@ -376,6 +381,8 @@ fn op_class(text: &[u8]) -> OpClass {
         b"lock_released" | b"release" | b"unlock" | b"released" | b"lock released" => {
             OpClass::Lock(Kind::LockReleased)
         }
+        b"go" | b"fork" => OpClass::Thread(Kind::Fork),
+        b"join" => OpClass::Thread(Kind::Join),
         _ => OpClass::Other,
     }
 }
@@ -460,6 +467,9 @@ fn normalize<'a>(
             }
             _ => return Ok(None),
         },
+        OpClass::Thread(kind) if rec.get(Concept::Child).is_some() => {
+            (kind, Op::Write, Concept::Child)
+        }
         OpClass::Other
             if rec.get(Concept::Object).is_some()
                 && rec.get(Concept::Name).is_some()
@@ -543,6 +553,9 @@ fn normalize<'a>(
             ev.time = time.ok_or("access record without a time")?;
         }
         Kind::Name => {}
+        Kind::Fork | Kind::Join => {
+            ev.time = time.ok_or("fork or join record without a time")?;
+        }
         Kind::LockWait | Kind::LockAcquired | Kind::LockReleased => {
             ev.time = time.ok_or("lock record without a time")?;
             ev.mode = match rec.get(Concept::Mode).map(|m| m.value.text()) {

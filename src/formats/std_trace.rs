@@ -21,7 +21,10 @@
 //! RAPID writes `T0|begin|12` (no parentheses) and reads any op field that
 //! starts with `begin`/`end`; both `begin` and `begin(...)` are accepted
 //! here. The operand keeps what RAPID's `[^\s]+` keeps, brackets and dots
-//! included: `w(V234.23[0])` writes the variable `V234.23[0]`.
+//! included: `w(V234.23[0])` writes the variable `V234.23[0]`. Stricter
+//! than RAPID: an op that only starts with `begin`/`end` (`beginx`) and a
+//! negative location (RAPID's `Integer.parseInt` takes `-1`) are
+//! diagnostics; looser: blanks may follow the location.
 //!
 //! Names become dense ids in three spaces: threads (the acting thread and
 //! every fork/join operand), variables (`r`/`w` operands) and locks
@@ -150,7 +153,7 @@ impl<'a> ContextError<&'a [u8]> for Expected<'a> {
 
 type PResult<'a, T> = IResult<&'a [u8], T, Expected<'a>>;
 
-fn fail<T>(at: &[u8], what: &'static str) -> PResult<'_, T> {
+fn fail<'a, T>(at: &'a [u8], what: &'static str) -> PResult<'a, T> {
     Err(nom::Err::Error(Expected { at, what }))
 }
 
@@ -257,21 +260,39 @@ pub fn looks_like_std(line: &[u8]) -> bool {
 }
 
 /// Names to dense ids in order of first appearance, borrowing the input.
+/// Short names are looked up by value, packed in a `u128`, so a lookup does
+/// not chase a pointer back into the input (a cache miss per event on
+/// traces with many variables).
 #[derive(Default)]
 struct Names<'a> {
-    ids: FxHashMap<&'a [u8], u32>,
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<&'a [u8], u32>,
     names: Vec<&'a [u8]>,
+}
+
+/// The bytes of a name of at most 15 bytes, and its length in the last byte.
+#[inline]
+fn packed(name: &[u8]) -> Option<u128> {
+    if name.len() > 15 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..name.len()].copy_from_slice(name);
+    buf[15] = name.len() as u8;
+    Some(u128::from_le_bytes(buf))
 }
 
 impl<'a> Names<'a> {
     #[inline]
     fn id(&mut self, name: &'a [u8]) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
+        let next = self.names.len() as u32;
+        let id = match packed(name) {
+            Some(key) => *self.short.entry(key).or_insert(next),
+            None => *self.long.entry(name).or_insert(next),
+        };
+        if id == next {
+            self.names.push(name);
         }
-        let id = self.names.len() as u32;
-        self.names.push(name);
-        self.ids.insert(name, id);
         id
     }
 
@@ -283,17 +304,27 @@ impl<'a> Names<'a> {
     }
 }
 
-/// Parses a whole STD trace. Never fails: malformed lines become
-/// diagnostics.
-pub fn parse(data: &[u8]) -> StdTrace {
-    let mut out = StdTrace {
-        // ~16 bytes a line in typical traces
-        events: Vec::with_capacity(data.len() / 16 + 1),
-        ..StdTrace::default()
-    };
-    let mut threads = Names::default();
-    let mut variables = Names::default();
-    let mut locks = Names::default();
+/// What one chunk of whole lines parses to; ids and lines are chunk-local.
+#[derive(Default)]
+struct Chunk<'a> {
+    /// Events written to the front of the chunk's slice.
+    events: usize,
+    threads: Names<'a>,
+    variables: Names<'a>,
+    locks: Names<'a>,
+    diagnostics: Vec<(u32, u32, String)>,
+    malformed: u64,
+    lines: u32,
+}
+
+/// The lines of `data`, a last one without its LF included.
+fn line_count(data: &[u8]) -> usize {
+    memchr_iter(b'\n', data).count() + usize::from(data.last().is_some_and(|&c| c != b'\n'))
+}
+
+/// Parses `data` into `slots`, which has room for one event per line.
+fn parse_chunk<'a>(data: &'a [u8], slots: &mut [StdEvent]) -> Chunk<'a> {
+    let mut out = Chunk::default();
     // Consecutive events of one thread are common: skip the hash lookup.
     let mut last_thread: (&[u8], u32) = (&[], 0);
     let mut line_no: u32 = 0;
@@ -308,47 +339,189 @@ pub fn parse(data: &[u8]) -> StdTrace {
         if let Some(l) = line.strip_suffix(b"\r") {
             line = l;
         }
-        match event(line) {
+        let err = match event(line) {
             Ok((_, raw)) => {
                 let thread = if raw.thread == last_thread.0 && !last_thread.0.is_empty() {
                     last_thread.1
                 } else {
-                    let id = threads.id(raw.thread);
+                    let id = out.threads.id(raw.thread);
                     last_thread = (raw.thread, id);
                     id
                 };
                 let target = match raw.op {
-                    StdOp::Read | StdOp::Write => variables.id(raw.operand),
-                    StdOp::Acquire | StdOp::Release => locks.id(raw.operand),
-                    StdOp::Fork | StdOp::Join => threads.id(raw.operand),
+                    StdOp::Read | StdOp::Write => out.variables.id(raw.operand),
+                    StdOp::Acquire | StdOp::Release => out.locks.id(raw.operand),
+                    StdOp::Fork | StdOp::Join => out.threads.id(raw.operand),
                     StdOp::Begin | StdOp::End => NO_TARGET,
                 };
-                out.events.push(StdEvent {
+                slots[out.events] = StdEvent {
                     thread,
                     op: raw.op,
                     target,
                     loc: raw.loc,
                     line: line_no,
-                });
+                };
+                out.events += 1;
+                continue;
             }
-            Err(_) if line.iter().all(|&c| c == b' ' || c == b'\t') => {}
-            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
-                out.malformed += 1;
-                if out.diagnostics.len() < MAX_DIAGNOSTICS {
-                    let offset = (e.at.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
-                    let col = offset.min(line.len()) as u32 + 1;
-                    let what = if e.what.is_empty() { OPS } else { e.what };
-                    out.diagnostics
-                        .push((line_no, col, format!("expected {what}")));
-                }
-            }
-            Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers only"),
+            Err(_) if line.iter().all(|&c| c == b' ' || c == b'\t') => continue,
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => e,
+            // complete parsers never ask for more
+            Err(nom::Err::Incomplete(_)) => Expected {
+                at: &line[line.len()..],
+                what: "",
+            },
+        };
+        out.malformed += 1;
+        if out.diagnostics.len() < MAX_DIAGNOSTICS {
+            let offset = (err.at.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+            let col = offset.min(line.len()) as u32 + 1;
+            let what = if err.what.is_empty() { OPS } else { err.what };
+            out.diagnostics
+                .push((line_no, col, format!("expected {what}")));
         }
     }
     out.lines = line_no;
-    out.threads = threads.into_strings();
-    out.variables = variables.into_strings();
-    out.locks = locks.into_strings();
+    out
+}
+
+/// The global ids of a chunk's names, adding the new ones.
+fn remap<'a>(global: &mut Names<'a>, local: &Names<'a>) -> Vec<u32> {
+    local.names.iter().map(|n| global.id(n)).collect()
+}
+
+/// How a chunk's ids and lines become global.
+struct Remap {
+    threads: Vec<u32>,
+    variables: Vec<u32>,
+    locks: Vec<u32>,
+    line_base: u32,
+}
+
+impl Remap {
+    fn apply(&self, events: &mut [StdEvent]) {
+        for e in events {
+            e.thread = self.threads[e.thread as usize];
+            e.target = match e.op {
+                StdOp::Read | StdOp::Write => self.variables[e.target as usize],
+                StdOp::Acquire | StdOp::Release => self.locks[e.target as usize],
+                StdOp::Fork | StdOp::Join => self.threads[e.target as usize],
+                StdOp::Begin | StdOp::End => NO_TARGET,
+            };
+            e.line += self.line_base;
+        }
+    }
+}
+
+/// Inputs at least this large are parsed in chunks in parallel.
+const PARALLEL_BYTES: usize = 4 << 20;
+
+/// Splits `data` into about `n` pieces of whole lines.
+fn split_lines(data: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::with_capacity(n);
+    let step = data.len() / n.max(1) + 1;
+    let mut start = 0;
+    while start < data.len() {
+        let from = (start + step).min(data.len());
+        let end = match memchr::memchr(b'\n', &data[from..]) {
+            Some(k) => from + k + 1,
+            None => data.len(),
+        };
+        pieces.push(&data[start..end]);
+        start = end;
+    }
+    pieces
+}
+
+/// Parses a whole STD trace. Never fails: malformed lines become
+/// diagnostics. Large inputs are split at line boundaries and the pieces
+/// parsed in parallel (rayon) straight into the final event vector; the
+/// result is that of a sequential parse (ids in order of first appearance,
+/// events in input order).
+pub fn parse(data: &[u8]) -> StdTrace {
+    use rayon::prelude::*;
+
+    let workers = rayon::current_num_threads();
+    let pieces = if data.len() < PARALLEL_BYTES || workers < 2 {
+        vec![data]
+    } else {
+        split_lines(data, workers * 2)
+    };
+    let sizes: Vec<usize> = pieces.par_iter().map(|p| line_count(p)).collect();
+    // One slot per line, each piece's events packed at the front of its
+    // range, then the ranges closed up: no second copy of the events.
+    let blank = StdEvent {
+        thread: 0,
+        op: StdOp::Begin,
+        target: NO_TARGET,
+        loc: 0,
+        line: 0,
+    };
+    let mut events = vec![blank; sizes.iter().sum()];
+    let mut chunks: Vec<Chunk<'_>> = pieces
+        .into_par_iter()
+        .zip(split_sizes(&mut events, &sizes))
+        .map(|(piece, slots)| parse_chunk(piece, slots))
+        .collect();
+    let mut first = if chunks.is_empty() {
+        Chunk::default()
+    } else {
+        chunks.remove(0)
+    };
+    // Chunk 0's ids are the global ones; later chunks' ids are renumbered,
+    // their new names appended in their order of first appearance.
+    let mut lines = first.lines;
+    let mut plans = Vec::with_capacity(chunks.len());
+    for c in &chunks {
+        plans.push(Remap {
+            threads: remap(&mut first.threads, &c.threads),
+            variables: remap(&mut first.variables, &c.variables),
+            locks: remap(&mut first.locks, &c.locks),
+            line_base: lines,
+        });
+        lines += c.lines;
+    }
+    split_sizes(&mut events, &sizes)
+        .into_par_iter()
+        .skip(1)
+        .zip(chunks.par_iter().zip(&plans))
+        .for_each(|(slots, (c, plan))| plan.apply(&mut slots[..c.events]));
+    let mut len = first.events;
+    let mut from = sizes.first().copied().unwrap_or(0);
+    for ((c, plan), size) in chunks.into_iter().zip(&plans).zip(sizes.iter().skip(1)) {
+        events.copy_within(from..from + c.events, len);
+        len += c.events;
+        from += size;
+        first.malformed += c.malformed;
+        for (line, col, msg) in c.diagnostics {
+            if first.diagnostics.len() < MAX_DIAGNOSTICS {
+                first.diagnostics.push((line + plan.line_base, col, msg));
+            }
+        }
+    }
+    events.truncate(len);
+    if events.capacity() > 2 * len + 1024 {
+        events.shrink_to_fit();
+    }
+    StdTrace {
+        events,
+        threads: first.threads.into_strings(),
+        variables: first.variables.into_strings(),
+        locks: first.locks.into_strings(),
+        diagnostics: first.diagnostics,
+        malformed: first.malformed,
+        lines,
+    }
+}
+
+/// `slots` cut into consecutive ranges of the given sizes.
+fn split_sizes<'s>(mut slots: &'s mut [StdEvent], sizes: &[usize]) -> Vec<&'s mut [StdEvent]> {
+    let mut out = Vec::with_capacity(sizes.len());
+    for &n in sizes {
+        let (head, tail) = std::mem::take(&mut slots).split_at_mut(n);
+        out.push(head);
+        slots = tail;
+    }
     out
 }
 

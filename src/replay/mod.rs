@@ -4,5 +4,7 @@
 
 pub mod conflicts;
 pub mod contention;
+pub mod hb;
+pub mod hb_input;
 pub mod locksets;
 pub mod windows;

@@ -217,6 +217,7 @@ pub fn build(events: &[Event]) -> Windows {
                     });
                 }
             }
+            Kind::Fork | Kind::Join => {}
             Kind::Name => {
                 w.names.entry((ev.scope, ev.object)).or_insert(ev.key);
             }

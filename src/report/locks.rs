@@ -49,6 +49,11 @@ pub struct ChainReport {
 
 #[derive(Debug, Serialize)]
 pub struct DeadlockReport {
+    pub id: String,
+    /// From the lock names when records give them, else the ids.
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub known: bool,
     pub scope: String,
     /// Each waits for the next, the last for the first.
     pub actors: Vec<String>,
@@ -156,10 +161,23 @@ pub fn deadlocks(an: &Analysis<'_>) -> Vec<DeadlockReport> {
                 .map(|l| lock_label(an, d.scope, *l))
                 .collect();
             let sources = d.sources.iter().map(|(i, l)| an.source(*i, *l)).collect();
+            let actors = rot(actors);
+            let locks = rot(locks);
+            let scope = an.scope_name(d.scope);
+            let mut sorted: Vec<&str> = locks.iter().map(String::as_str).collect();
+            sorted.sort_unstable();
+            let mut fp = vec!["deadlock"];
+            fp.extend(sorted);
+            let fingerprint = format!("{:016x}", super::fnv1a(&fp));
+            let mut key = vec!["deadlock", scope.as_str()];
+            key.extend(actors.iter().map(String::as_str));
             DeadlockReport {
-                scope: an.scope_name(d.scope),
-                actors: rot(actors),
-                locks: rot(locks),
+                id: format!("{:012x}", super::fnv1a(&key) >> 16),
+                fingerprint,
+                known: false,
+                scope,
+                actors,
+                locks,
                 at_ns: d.at_ns,
                 open: d.open,
                 sources: rot(sources),

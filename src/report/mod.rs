@@ -59,6 +59,9 @@ pub struct Report {
     pub contention: Vec<locks::EdgeReport>,
     pub wait_chains: Vec<locks::ChainReport>,
     pub deadlocks: Vec<locks::DeadlockReport>,
+    /// With `--mode hb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hb: Option<HbReport>,
     pub diagnostics: Vec<DiagnosticReport>,
     /// Per (scope, object, actor) participation, for the graph renderers.
     #[serde(skip)]
@@ -115,6 +118,9 @@ pub struct Side {
 pub struct ConflictSite {
     pub id: String,
     pub fingerprint: String,
+    /// In the `--baseline` report: not new.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub known: bool,
     pub kind: &'static str,
     pub scope: String,
     pub object: String,
@@ -149,7 +155,8 @@ pub struct ConflictSide {
     pub trace: Option<String>,
     pub op: &'static str,
     pub key: Option<String>,
-    pub start_ns: i64,
+    /// Null for happens-before examples from traces without times.
+    pub start_ns: Option<i64>,
     pub end_ns: Option<i64>,
     pub site: String,
     pub source: String,
@@ -182,6 +189,27 @@ pub struct GraphActor {
     pub trace_count: u64,
     /// The smallest few, in order.
     pub traces: Vec<String>,
+}
+
+/// Happens-before results: racy events (accesses that conflict with an
+/// earlier access not ordered before them) and their distinct locations.
+#[derive(Debug, Serialize)]
+pub struct HbReport {
+    pub racy_events: u64,
+    pub racy_locations: u64,
+    pub events: u64,
+    pub scopes: Vec<HbScopeReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HbScopeReport {
+    pub scope: String,
+    pub events: u64,
+    pub threads: u64,
+    pub racy_events: u64,
+    pub racy_locations: u64,
+    /// Location ids (trace) or callers (logs) of racy events, at most 100.
+    pub racy_location_ids: Vec<String>,
 }
 
 /// `--trace`, `--object`, `--goroutine`: which findings the report shows.
@@ -317,7 +345,7 @@ impl Report {
             trace: opt(an.interner.str(a.trace)),
             op: a.op.name(),
             key: opt(an.interner.str(a.key)),
-            start_ns: a.start,
+            start_ns: Some(a.start),
             end_ns: (a.end != OPEN).then_some(a.end),
             site: site_name(a.caller),
             source: an.source(a.input, a.line),
@@ -377,6 +405,7 @@ impl Report {
                 ConflictSite {
                     id,
                     fingerprint,
+                    known: false,
                     kind: s.kind.name(),
                     object_name: an.name_of(s.scope, s.object),
                     scope,
@@ -402,10 +431,14 @@ impl Report {
                 .cmp(&a.conflicts)
                 .then_with(|| (&a.scope, &a.object, &a.sides).cmp(&(&b.scope, &b.object, &b.sides)))
         });
-        let conflicts = sites
+        let mut conflicts: Vec<Conflict> = sites
             .iter()
             .flat_map(|s| s.examples.iter().cloned())
             .collect();
+        let hb = an
+            .hb
+            .as_ref()
+            .map(|scopes| hb_report(an, scopes, &mut conflicts));
 
         let mut graph: Vec<GraphEdge> = an
             .conflicts
@@ -531,6 +564,7 @@ impl Report {
             contention,
             wait_chains,
             deadlocks,
+            hb,
             diagnostics,
             graph,
             graph_actors,
@@ -544,6 +578,70 @@ impl Report {
             || self.summary.races > 0
             || self.summary.crashes > 0
             || self.summary.deadlocks > 0
+            || self.hb.as_ref().is_some_and(|h| h.racy_events > 0)
+    }
+}
+
+/// The `hb` section; its example pairs join `conflicts`.
+fn hb_report(
+    an: &Analysis<'_>,
+    scopes: &[crate::replay::hb_input::HbScope],
+    conflicts: &mut Vec<Conflict>,
+) -> HbReport {
+    let op = |o: &'static str| match o {
+        "r" => "read",
+        "w" => "write",
+        other => other,
+    };
+    let side = |s: &crate::replay::hb_input::HbSide| ConflictSide {
+        actor: s.thread.clone(),
+        trace: None,
+        op: op(s.op),
+        key: None,
+        start_ns: None,
+        end_ns: None,
+        site: s.loc.clone(),
+        source: an.source(s.input, s.line),
+        end_source: None,
+    };
+    for sc in scopes {
+        for (a, b) in &sc.examples {
+            let write = |o: &'static str| matches!(op(o), "write" | "delete" | "clear");
+            conflicts.push(Conflict {
+                object: a.variable.clone(),
+                scope: sc.scope.clone(),
+                kind: if write(a.op) && write(b.op) {
+                    "write/write"
+                } else {
+                    "read/write"
+                },
+                overlap_ns: None,
+                a: side(a),
+                b: side(b),
+            });
+        }
+    }
+    HbReport {
+        racy_events: scopes.iter().map(|s| s.result.racy_events).sum(),
+        racy_locations: scopes.iter().map(|s| s.result.racy_locations).sum(),
+        events: scopes.iter().map(|s| s.result.events).sum(),
+        scopes: scopes
+            .iter()
+            .map(|s| HbScopeReport {
+                scope: s.scope.clone(),
+                events: s.result.events,
+                threads: s.result.threads as u64,
+                racy_events: s.result.racy_events,
+                racy_locations: s.result.racy_locations,
+                racy_location_ids: s
+                    .result
+                    .racy_location_ids
+                    .iter()
+                    .take(100)
+                    .map(|l| s.location_name(*l))
+                    .collect(),
+            })
+            .collect(),
     }
 }
 

@@ -69,6 +69,8 @@ pub struct RaceReportOut {
 pub struct RaceSite {
     pub id: String,
     pub fingerprint: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub known: bool,
     pub map: bool,
     pub blocks: u64,
     pub sides: Vec<RaceSide>,
@@ -125,6 +127,8 @@ pub struct Suspect {
 pub struct Crash {
     pub id: String,
     pub fingerprint: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub known: bool,
     pub source: String,
     pub scope: String,
     pub messages: Vec<String>,
@@ -298,6 +302,7 @@ pub fn races(an: &Analysis<'_>) -> (Vec<RaceSite>, u64) {
             RaceSite {
                 id,
                 fingerprint,
+                known: false,
                 map,
                 blocks: members.len() as u64,
                 sides,
@@ -463,6 +468,7 @@ pub fn crash(an: &Analysis<'_>, std: &StdFrames, input: u32, d: &Dump) -> Crash 
     let first_message = messages.first().map(String::as_str).unwrap_or("");
     let source = an.source(input, d.line);
     Crash {
+        known: false,
         id: format!("{:012x}", fnv1a(&["crash", &source]) >> 16),
         fingerprint: format!("{:016x}", fnv1a(&["crash", first_message, &fp_site])),
         source,

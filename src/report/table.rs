@@ -55,7 +55,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 
 fn side_line(s: &ConflictSide) -> String {
     let end = match s.end_ns {
-        Some(e) => human_ns(e - s.start_ns),
+        Some(e) => human_ns(e - s.start_ns.unwrap_or(e)),
         None => "open".to_string(),
     };
     let evidence = match &s.end_source {
@@ -66,7 +66,7 @@ fn side_line(s: &ConflictSide) -> String {
         "goroutine {} {} at {} for {}, {}",
         s.actor,
         s.op,
-        time(s.start_ns),
+        s.start_ns.map_or_else(|| "?".to_string(), time),
         end,
         evidence
     );

@@ -19,6 +19,7 @@ fn settings() -> Settings {
             examples: 3,
         },
         one_process: false,
+        hb: false,
         since: None,
         until: None,
     }

@@ -4,10 +4,11 @@ mod harness;
 
 mod cli;
 mod corpus;
+mod filters;
+mod formats;
 mod goruntime;
+mod hb;
 mod hostile;
+mod locks;
 mod render;
 mod sweep_prop;
-mod locks;
-mod formats;
-mod filters;
