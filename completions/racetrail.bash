@@ -28,6 +28,9 @@ _racetrail() {
             racetrail,help)
                 cmd="racetrail__subcmd__help"
                 ;;
+            racetrail,merge)
+                cmd="racetrail__subcmd__merge"
+                ;;
             racetrail,scan)
                 cmd="racetrail__subcmd__scan"
                 ;;
@@ -43,6 +46,9 @@ _racetrail() {
             racetrail__subcmd__help,help)
                 cmd="racetrail__subcmd__help__subcmd__help"
                 ;;
+            racetrail__subcmd__help,merge)
+                cmd="racetrail__subcmd__help__subcmd__merge"
+                ;;
             racetrail__subcmd__help,scan)
                 cmd="racetrail__subcmd__help__subcmd__scan"
                 ;;
@@ -53,7 +59,7 @@ _racetrail() {
 
     case "${cmd}" in
         racetrail)
-            opts="-h -V --help --version scan graph dumps generate help"
+            opts="-h -V --help --version scan graph dumps merge generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -105,7 +111,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__generate)
-            opts="-h -V --help --version man man-scan man-graph man-dumps bash zsh fish"
+            opts="-h -V --help --version man man-scan man-graph man-dumps man-merge bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,18 +125,34 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__graph)
-            opts="-f -j -q -h -V --format --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "new any never" -- "${cur}"))
                     return 0
                     ;;
                 --mode)
@@ -209,7 +231,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__help)
-            opts="scan graph dumps generate help"
+            opts="scan graph dumps merge generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,6 +300,20 @@ _racetrail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        racetrail__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         racetrail__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -292,19 +328,57 @@ _racetrail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        racetrail__subcmd__merge)
+            opts="-o -h -V --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         racetrail__subcmd__scan)
-            opts="-f -j -q -h -V --format --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table json dot mermaid" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "new any never" -- "${cur}"))
                     return 0
                     ;;
                 --mode)

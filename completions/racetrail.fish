@@ -29,12 +29,20 @@ complete -c racetrail -n "__fish_racetrail_needs_command" -s V -l version -d 'Pr
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "dumps" -d 'Digest goroutine dumps and crashes: buckets of identical stacks, states, longest waits, the crashing goroutine first'
+complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "merge" -d 'Combine JSON reports of separate scans (one per host or shard) into the report of one scan of all their inputs'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s f -l format -d 'Output format [default: table; dot for `graph`]' -r -f -a "table\t'Tables for a terminal'
 json\t'The racetrail.report/v1 JSON document'
 dot\t'A Graphviz graph'
-mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'"
+mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'
+sarif\t'SARIF 2.1.0, for code-scanning tools'
+jsonl\t'One finding per line, each with a `type`'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s o -l output -d 'Write the report to this file instead of stdout' -r -F
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l baseline -d 'An earlier JSON report (or JSON lines): its findings are known, and only new ones fail the run' -r -F
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l fail-on -d 'Which findings make the exit status 1 [default: any; new with --baseline]' -r -f -a "new\t'Findings the baseline does not have'
+any\t'Every finding'
+never\t'Never: exit 0 unless there is an error'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l mode -d 'window: overlapping access windows in time; hb: happens-before races of complete traces (STD traces, or logs of every lock, fork and join)' -r -f -a "window\t'Conflicts are windows that overlap in time'
 hb\t'Races are accesses no happens-before path orders, whatever their times'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
@@ -65,7 +73,14 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s V -l versio
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s f -l format -d 'Output format [default: table; dot for `graph`]' -r -f -a "table\t'Tables for a terminal'
 json\t'The racetrail.report/v1 JSON document'
 dot\t'A Graphviz graph'
-mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'"
+mermaid\t'A Mermaid flowchart: conflict paths, wait chains, deadlocks'
+sarif\t'SARIF 2.1.0, for code-scanning tools'
+jsonl\t'One finding per line, each with a `type`'"
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -s o -l output -d 'Write the report to this file instead of stdout' -r -F
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l baseline -d 'An earlier JSON report (or JSON lines): its findings are known, and only new ones fail the run' -r -F
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l fail-on -d 'Which findings make the exit status 1 [default: any; new with --baseline]' -r -f -a "new\t'Findings the baseline does not have'
+any\t'Every finding'
+never\t'Never: exit 0 unless there is an error'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l mode -d 'window: overlapping access windows in time; hb: happens-before races of complete traces (STD traces, or logs of every lock, fork and join)' -r -f -a "window\t'Conflicts are windows that overlap in time'
 hb\t'Races are accesses no happens-before path orders, whatever their times'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
@@ -102,10 +117,14 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s j -l threa
 complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s q -l quiet -d 'Print nothing but the digest'
 complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s V -l version -d 'Print version'
+complete -c racetrail -n "__fish_racetrail_using_subcommand merge" -s o -l output -d 'Write the merged report to this file instead of stdout' -r -F
+complete -c racetrail -n "__fish_racetrail_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c racetrail -n "__fish_racetrail_using_subcommand merge" -s V -l version -d 'Print version'
 complete -c racetrail -n "__fish_racetrail_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c racetrail -n "__fish_racetrail_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "dumps" -d 'Digest goroutine dumps and crashes: buckets of identical stacks, states, longest waits, the crashing goroutine first'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps merge generate help" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps merge generate help" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps merge generate help" -f -a "dumps" -d 'Digest goroutine dumps and crashes: buckets of identical stacks, states, longest waits, the crashing goroutine first'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps merge generate help" -f -a "merge" -d 'Combine JSON reports of separate scans (one per host or shard) into the report of one scan of all their inputs'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps merge generate help" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph dumps merge generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

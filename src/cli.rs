@@ -44,6 +44,11 @@ pub enum Command {
     ///
     /// Example: racetrail dumps crash.log
     Dumps(DumpsArgs),
+    /// Combine JSON reports of separate scans (one per host or shard) into
+    /// the report of one scan of all their inputs.
+    ///
+    /// Example: racetrail merge host-*.json > fleet.json
+    Merge(MergeArgs),
     /// Write the man page or a shell completion script to stdout.
     #[command(hide = true)]
     Generate {
@@ -63,6 +68,8 @@ pub enum Generated {
     ManGraph,
     /// man/racetrail-dumps.1
     ManDumps,
+    /// man/racetrail-merge.1
+    ManMerge,
     Bash,
     Zsh,
     Fish,
@@ -78,6 +85,20 @@ pub enum OutputFormat {
     Dot,
     /// A Mermaid flowchart: conflict paths, wait chains, deadlocks.
     Mermaid,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// One finding per line, each with a `type`.
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Findings the baseline does not have.
+    New,
+    /// Every finding.
+    Any,
+    /// Never: exit 0 unless there is an error.
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -96,6 +117,17 @@ pub enum DumpFormat {
     Table,
     /// The racetrail.dumps/v1 JSON document.
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// racetrail.report/v1 JSON reports, in the order of their inputs.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Write the merged report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +163,9 @@ impl DumpsArgs {
         ScanArgs {
             inputs: self.inputs.clone(),
             format: None,
+            output: None,
+            baseline: None,
+            fail_on: None,
             mode: Mode::Window,
             slack: "0".into(),
             examples: 0,
@@ -171,6 +206,19 @@ pub struct ScanArgs {
     /// Output format [default: table; dot for `graph`].
     #[arg(short, long, value_enum)]
     pub format: Option<OutputFormat>,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// An earlier JSON report (or JSON lines): its findings are known, and
+    /// only new ones fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Which findings make the exit status 1 [default: any; new with --baseline].
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub fail_on: Option<FailOn>,
 
     /// window: overlapping access windows in time; hb: happens-before races
     /// of complete traces (STD traces, or logs of every lock, fork and join).

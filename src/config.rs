@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::cli::{ColorChoice, OutputFormat, ScanArgs};
+use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
 use crate::formats::ParseOptions;
 use crate::formats::fields::FieldTable;
 use crate::formats::time::{go_duration_ns, time_value_ns};
@@ -36,6 +36,9 @@ pub struct Config {
     pub filters: Filters,
     pub mmap: MmapMode,
     pub max_errors: Option<u64>,
+    pub output: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub fail_on: FailOn,
     pub max_decompressed: u64,
     pub threads: Option<usize>,
     pub quiet: bool,
@@ -99,6 +102,13 @@ impl Config {
             },
             mmap: args.mmap,
             max_errors: args.max_errors,
+            output: args.output,
+            fail_on: args.fail_on.unwrap_or(if args.baseline.is_some() {
+                FailOn::New
+            } else {
+                FailOn::Any
+            }),
+            baseline: args.baseline,
             max_decompressed: args.max_decompressed,
             threads: args.threads,
             quiet: args.quiet,

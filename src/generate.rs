@@ -9,11 +9,12 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Generated};
 
 /// Where each generated file is committed, relative to the repository root.
-pub const FILES: [(Generated, &str); 7] = [
+pub const FILES: [(Generated, &str); 8] = [
     (Generated::Man, "man/racetrail.1"),
     (Generated::ManScan, "man/racetrail-scan.1"),
     (Generated::ManGraph, "man/racetrail-graph.1"),
     (Generated::ManDumps, "man/racetrail-dumps.1"),
+    (Generated::ManMerge, "man/racetrail-merge.1"),
     (Generated::Bash, "completions/racetrail.bash"),
     (Generated::Zsh, "completions/_racetrail"),
     (Generated::Fish, "completions/racetrail.fish"),
@@ -27,6 +28,7 @@ pub fn write(what: Generated, out: &mut dyn Write) -> io::Result<()> {
         Generated::ManScan => return sub_page(cmd, "scan", "racetrail-scan", out),
         Generated::ManGraph => return sub_page(cmd, "graph", "racetrail-graph", out),
         Generated::ManDumps => return sub_page(cmd, "dumps", "racetrail-dumps", out),
+        Generated::ManMerge => return sub_page(cmd, "merge", "racetrail-merge", out),
         Generated::Bash => clap_complete::Shell::Bash,
         Generated::Zsh => clap_complete::Shell::Zsh,
         Generated::Fish => clap_complete::Shell::Fish,

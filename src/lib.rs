@@ -60,6 +60,20 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Scan(args) => scan(Config::new(args, OutputFormat::Table)?, out),
         Command::Graph(args) => scan(Config::new(args, OutputFormat::Dot)?, out),
         Command::Dumps(args) => dumps(&args, out),
+        Command::Merge(args) => {
+            let merged = report::merge::merge(&report::merge::read(&args.reports)?)?;
+            let write = |w: &mut dyn Write| -> io::Result<()> {
+                serde_json::to_writer_pretty(&mut *w, &merged).map_err(io::Error::other)?;
+                w.write_all(b"\n")
+            };
+            match &args.output {
+                Some(p) => {
+                    write_file(p, write).with_context(|| format!("writing {}", p.display()))?
+                }
+                None => write(out)?,
+            }
+            Ok(Outcome::Clean)
+        }
         Command::Generate { what } => {
             generate::write(what, out)?;
             Ok(Outcome::Clean)
@@ -171,9 +185,16 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         }
     }
     let t = std::time::Instant::now();
-    let report = Report::build_filtered(&analysis, &config.filters);
+    let mut report = Report::build_filtered(&analysis, &config.filters);
+    if let Some(path) = &config.baseline {
+        report.apply_baseline(&report::baseline::Baseline::load(path)?);
+    }
     let built = t.elapsed();
-    render(&config, &report, out).context("writing the report")?;
+    match &config.output {
+        Some(path) => write_file(path, |w| render(&config, &report, w))
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => render(&config, &report, out).context("writing the report")?,
+    }
     if config.timings {
         for (stage, d, rss) in &analysis.timings {
             eprintln!(
@@ -201,11 +222,37 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     }
     Ok(if failed {
         Outcome::Incomplete
-    } else if report.has_findings() {
+    } else if match config.fail_on {
+        cli::FailOn::Any => report.has_findings(),
+        cli::FailOn::New => report.has_new_findings(),
+        cli::FailOn::Never => false,
+    } {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
+}
+
+/// Writes a file whole or not at all: into a temporary file beside it, then
+/// renamed over it.
+fn write_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".racetrail-tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let result = std::fs::File::create(&tmp).and_then(|mut f| {
+        write(&mut f)?;
+        f.sync_all()
+    });
+    match result {
+        Ok(()) => std::fs::rename(&tmp, path),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 fn render(config: &Config, report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -216,6 +263,8 @@ fn render(config: &Config, report: &Report, out: &mut dyn Write) -> io::Result<(
         OutputFormat::Json => Box::new(report::json::Json),
         OutputFormat::Dot => Box::new(report::dot::Dot),
         OutputFormat::Mermaid => Box::new(report::mermaid::Mermaid),
+        OutputFormat::Sarif => Box::new(report::sarif::Sarif),
+        OutputFormat::Jsonl => Box::new(report::jsonl::Jsonl),
     };
     let mut buf = io::BufWriter::with_capacity(1 << 16, out);
     renderer.render(report, &mut buf)?;

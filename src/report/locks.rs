@@ -124,8 +124,23 @@ pub fn edges(an: &Analysis<'_>) -> Vec<EdgeReport> {
     v
 }
 
+/// Longest and costliest first; ties by names, so merged reports sort alike.
+pub fn sort_chains(v: &mut [ChainReport]) {
+    v.sort_by(|a, b| {
+        (b.actors.len(), b.wait_ns)
+            .cmp(&(a.actors.len(), a.wait_ns))
+            .then_with(|| (&a.scope, &a.actors, &a.locks).cmp(&(&b.scope, &b.actors, &b.locks)))
+    });
+}
+
+/// By scope, time and goroutines (names), so merged reports sort alike.
+pub fn sort_deadlocks(v: &mut [DeadlockReport]) {
+    v.sort_by(|a, b| (&a.scope, a.at_ns, &a.actors).cmp(&(&b.scope, b.at_ns, &b.actors)));
+}
+
 pub fn chains(an: &Analysis<'_>) -> Vec<ChainReport> {
-    an.contention
+    let mut v: Vec<ChainReport> = an
+        .contention
         .chains
         .iter()
         .map(|c| ChainReport {
@@ -140,11 +155,14 @@ pub fn chains(an: &Analysis<'_>) -> Vec<ChainReport> {
             start_ns: c.start,
             source: an.source(c.input, c.line),
         })
-        .collect()
+        .collect();
+    sort_chains(&mut v);
+    v
 }
 
 pub fn deadlocks(an: &Analysis<'_>) -> Vec<DeadlockReport> {
-    an.contention
+    let mut v: Vec<DeadlockReport> = an
+        .contention
         .deadlocks
         .iter()
         .map(|d| {
@@ -183,5 +201,7 @@ pub fn deadlocks(an: &Analysis<'_>) -> Vec<DeadlockReport> {
                 sources: rot(sources),
             }
         })
-        .collect()
+        .collect();
+    sort_deadlocks(&mut v);
+    v
 }

@@ -4,11 +4,15 @@
 //! Everything here is sorted by content, never by hash-map order, so the same
 //! inputs give byte-identical output.
 
+pub mod baseline;
 pub mod dot;
 pub mod json;
+pub mod jsonl;
 pub mod locks;
+pub mod merge;
 pub mod mermaid;
 pub mod runtime;
+pub mod sarif;
 pub mod table;
 pub mod text;
 
@@ -106,6 +110,9 @@ pub struct Summary {
     pub deadlocks: u64,
     pub parse_errors: u64,
     pub diagnostics: u64,
+    /// With `--baseline`: findings it already has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_findings: Option<u64>,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -386,8 +393,12 @@ impl Report {
                     sides[1].op,
                     &sides[1].site,
                 ];
-                if !is_address_like(&object) {
-                    fp.push(&object);
+                // The map's name is stable between runs; its address is not.
+                let object_name = an.name_of(s.scope, s.object);
+                match &object_name {
+                    Some(n) => fp.push(n),
+                    None if !is_address_like(&object) => fp.push(&object),
+                    None => {}
                 }
                 let fingerprint = format!("{:016x}", fnv1a(&fp));
                 let id = format!(
@@ -407,7 +418,7 @@ impl Report {
                     fingerprint,
                     known: false,
                     kind: s.kind.name(),
-                    object_name: an.name_of(s.scope, s.object),
+                    object_name,
                     scope,
                     object,
                     sides,
@@ -523,6 +534,7 @@ impl Report {
             deadlocks: deadlocks.len() as u64,
             parse_errors: an.parse_errors(),
             diagnostics: an.diagnostic_count,
+            known_findings: None,
         };
         let inputs = an
             .inputs

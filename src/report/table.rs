@@ -184,7 +184,7 @@ impl Table {
                 sanitize(&path)
             )?;
         }
-        for d in &r.deadlocks {
+        for d in r.deadlocks.iter().filter(|d| !d.known) {
             let n = d.actors.len();
             let cycle: Vec<String> = (0..n)
                 .map(|i| {
@@ -211,7 +211,7 @@ impl Table {
     fn races(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut g = self.grid();
         g.set_header(self.header(&["#", "kind", "side A", "side B", "blocks"]));
-        for (n, race) in r.races.iter().enumerate() {
+        for (n, race) in r.races.iter().filter(|x| !x.known).enumerate() {
             let mut kind = Cell::new(if race.map { "map race" } else { "data race" });
             if self.color && race.map {
                 kind = kind.fg(Color::Red);
@@ -238,7 +238,7 @@ impl Table {
             "\nrace sites (Go race detector; goroutine numbers are the detector's)"
         )?;
         writeln!(out, "{g}")?;
-        for (n, race) in r.races.iter().enumerate() {
+        for (n, race) in r.races.iter().filter(|x| !x.known).enumerate() {
             let sources: Vec<&str> = race.reports.iter().map(|x| x.source.as_str()).collect();
             writeln!(
                 out,
@@ -424,6 +424,13 @@ impl Renderer for Table {
         if s.deadlocks > 0 {
             writeln!(out, "{}", plural(s.deadlocks, "deadlock", "deadlocks"))?;
         }
+        if let Some(known) = s.known_findings {
+            writeln!(
+                out,
+                "{} from the baseline not shown (--format json marks them known)",
+                plural(known, "known finding", "known findings")
+            )?;
+        }
         if s.races > 0 || s.crashes > 0 {
             writeln!(
                 out,
@@ -434,11 +441,10 @@ impl Renderer for Table {
             )?;
         }
 
-        if !r.conflict_sites.is_empty() {
-            let scopes = r
-                .conflict_sites
-                .iter()
-                .any(|c| c.scope != r.conflict_sites[0].scope);
+        let sites: Vec<&super::ConflictSite> =
+            r.conflict_sites.iter().filter(|s| !s.known).collect();
+        if !sites.is_empty() {
+            let scopes = r.conflict_sites.iter().any(|c| c.scope != sites[0].scope);
             let mut g = self.grid();
             let mut head = vec!["#", "kind"];
             if scopes {
@@ -455,7 +461,7 @@ impl Renderer for Table {
                 "span",
             ]);
             g.set_header(self.header(&head));
-            for (i, c) in r.conflict_sites.iter().enumerate() {
+            for (i, c) in sites.iter().enumerate() {
                 let mut kind = Cell::new(c.kind);
                 if self.color {
                     kind = kind.fg(if c.kind == "write/write" {
@@ -486,7 +492,7 @@ impl Renderer for Table {
             writeln!(out, "\nconflict sites")?;
             writeln!(out, "{g}")?;
             writeln!(out, "\nevidence (first example pair per site)")?;
-            for (i, c) in r.conflict_sites.iter().enumerate() {
+            for (i, c) in sites.iter().enumerate() {
                 if let Some(e) = c.examples.first() {
                     let overlap = match e.overlap_ns {
                         Some(o) => format!("{} overlap", human_ns(o)),
@@ -505,13 +511,13 @@ impl Renderer for Table {
             }
         }
 
-        if !r.races.is_empty() {
+        if r.races.iter().any(|x| !x.known) {
             self.races(r, out)?;
         }
         if r.locks.iter().any(|l| l.waits > 0) {
             self.locks(r, out)?;
         }
-        for c in &r.crashes {
+        for c in r.crashes.iter().filter(|c| !c.known) {
             crash_digest(c, out, 0)?;
         }
 

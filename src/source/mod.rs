@@ -24,6 +24,8 @@ pub enum MmapMode {
 
 /// Files smaller than this are read: mapping costs more than it saves.
 const MAP_THRESHOLD: u64 = 256 * 1024;
+/// Files modified more recently than this are read, not mapped.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Debug, Error)]
 pub enum SourceError {
@@ -207,7 +209,14 @@ pub fn open(origin: &Origin, mode: MmapMode) -> Result<Input, SourceError> {
         Origin::File(p) => {
             let mut file = File::open(p).map_err(err)?;
             let meta = file.metadata().map_err(err)?;
-            if mode == MmapMode::Auto && meta.is_file() && meta.len() >= MAP_THRESHOLD {
+            // A file still being written (or rotated by copytruncate) could
+            // shrink under a map and kill the process: read those.
+            let settled = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age >= SETTLED);
+            if mode == MmapMode::Auto && meta.is_file() && meta.len() >= MAP_THRESHOLD && settled {
                 match map_file(&file) {
                     Ok(m) => Data::Mapped(m),
                     Err(_) => Data::Owned(read_all(&mut file, meta.len()).map_err(err)?),
@@ -241,8 +250,9 @@ fn map_file(file: &File) -> io::Result<Mmap> {
     // SAFETY: the map is read-only and private to this process. Another
     // process may still change or truncate the file while it is mapped; a
     // change shows up as different (still initialized) bytes, and truncation
-    // would fault on access. Inputs are post-incident log dumps, not files
-    // being written, and `--mmap never` reads instead for that case.
+    // would fault on access. Only files untouched for a few seconds are
+    // mapped (`open`), inputs are post-incident dumps rather than live logs,
+    // and `--mmap never` reads instead.
     let map = unsafe { Mmap::map(file)? };
     #[cfg(unix)]
     let _ = map.advise(memmap2::Advice::Sequential);

@@ -10,5 +10,6 @@ mod goruntime;
 mod hb;
 mod hostile;
 mod locks;
+mod nightly;
 mod render;
 mod sweep_prop;
