@@ -63,7 +63,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Merge(args) => {
             let merged = report::merge::merge(&report::merge::read(&args.reports)?)?;
             let write = |w: &mut dyn Write| -> io::Result<()> {
-                serde_json::to_writer_pretty(&mut *w, &merged).map_err(io::Error::other)?;
+                serde_json::to_writer_pretty(&mut *w, &merged)
+                    .map_err(crate::report::json::io_error)?;
                 w.write_all(b"\n")
             };
             match &args.output {
@@ -136,7 +137,7 @@ fn dumps(args: &cli::DumpsArgs, out: &mut dyn Write) -> anyhow::Result<Outcome> 
                 schema: "racetrail.dumps/v1",
                 dumps: &dumps,
             };
-            serde_json::to_writer_pretty(&mut buf, &doc).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut buf, &doc).map_err(crate::report::json::io_error)?;
             buf.write_all(b"\n")?;
         }
         cli::DumpFormat::Table => {

@@ -8,9 +8,18 @@ use super::{Renderer, Report};
 
 pub struct Json;
 
+/// A serde_json error as an I/O error of the same kind, so a closed pipe
+/// stays a `BrokenPipe` the binary can recognise.
+pub fn io_error(e: serde_json::Error) -> io::Error {
+    match e.io_error_kind() {
+        Some(kind) => io::Error::new(kind, e),
+        None => io::Error::other(e),
+    }
+}
+
 impl Renderer for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut *out, report).map_err(io_error)?;
         out.write_all(b"\n")
     }
 }

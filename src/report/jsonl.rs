@@ -15,10 +15,12 @@ pub struct Jsonl;
 fn line(out: &mut dyn Write, kind: &str, finding: &impl Serialize) -> io::Result<()> {
     let mut obj = Map::new();
     obj.insert("type".into(), Value::from(kind));
-    if let Value::Object(fields) = serde_json::to_value(finding).map_err(io::Error::other)? {
+    if let Value::Object(fields) =
+        serde_json::to_value(finding).map_err(crate::report::json::io_error)?
+    {
         obj.extend(fields);
     }
-    serde_json::to_writer(&mut *out, &obj).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut *out, &obj).map_err(crate::report::json::io_error)?;
     out.write_all(b"\n")
 }
 

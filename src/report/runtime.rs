@@ -433,7 +433,10 @@ pub fn crash(an: &Analysis<'_>, std: &StdFrames, input: u32, d: &Dump) -> Crash 
     let map_address = stack
         .iter()
         .filter(|f| is_map_func(i.bytes(f.func)))
-        .find_map(|f| map_arg(i.bytes(f.args)).map(|a| String::from_utf8_lossy(a).into_owned()));
+        .find_map(|f| {
+            map_arg(i.bytes(f.func), i.bytes(f.args))
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+        });
     let mut states: BTreeMap<String, u64> = BTreeMap::new();
     for g in &gs {
         *states.entry(i.str(g.state).into_owned()).or_default() += 1;
@@ -446,7 +449,7 @@ pub fn crash(an: &Analysis<'_>, std: &StdFrames, input: u32, d: &Dump) -> Crash 
         g.frames
             .iter()
             .filter(|f| is_map_func(i.bytes(f.func)))
-            .find_map(|f| map_arg(i.bytes(f.args)))
+            .find_map(|f| map_arg(i.bytes(f.func), i.bytes(f.args)))
             .map(|a| String::from_utf8_lossy(a).into_owned())
     };
     let suspects: Vec<Suspect> = gs

@@ -293,7 +293,7 @@ impl Renderer for Sarif {
                 "results": results
             }]
         });
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(crate::report::json::io_error)?;
         out.write_all(b"\n")
     }
 }

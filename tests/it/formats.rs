@@ -276,3 +276,46 @@ fn a_truncated_gzip_keeps_what_was_read_and_fails() {
         "what was read is kept: {records}"
     );
 }
+
+/// slog's JSONHandler and logrus's JSONFormatter name time, level and
+/// message `time`/`level`/`msg`; these records are BUILT from their
+/// documented output shapes (no Go run), with RFC 3339 times and offsets.
+#[test]
+fn slog_and_logrus_json_records() {
+    let slog = concat!(
+        r#"{"time":"2026-11-26T13:45:00.000000100+01:00","level":"INFO","msg":"map access begin","goroutine":7,"map":"sessions","op":"write","key":"a"}"#,
+        "\n",
+        r#"{"time":"2026-11-26T12:45:00.000000150Z","level":"INFO","msg":"map access begin","goroutine":8,"map":"sessions","op":"read","key":"b"}"#,
+        "\n",
+        r#"{"time":"2026-11-26T12:45:00.000000200Z","level":"INFO","msg":"map access end","goroutine":7,"map":"sessions","op":"write","key":"a"}"#,
+        "\n",
+        r#"{"time":"2026-11-26T12:45:00.000000300Z","level":"INFO","msg":"map access end","goroutine":8,"map":"sessions","op":"read","key":"b"}"#,
+        "\n",
+    );
+    let logrus = concat!(
+        r#"{"level":"info","msg":"cache put","time":"2026-11-26T12:45:00.5Z","goid":3,"object":"cache","action":"put","duration":"2ms"}"#,
+        "\n",
+        r#"{"level":"info","msg":"cache get","time":"2026-11-26T12:45:00.501Z","goid":4,"object":"cache","action":"get","duration":"3ms"}"#,
+        "\n",
+    );
+    let dir = tempdir();
+    for (name, text, pairs) in [("slog.json", slog, 1u64), ("logrus.json", logrus, 1)] {
+        let p = write(dir.path(), name, text.as_bytes());
+        let (r, code) = scan_json(&[&p]);
+        assert_eq!(code, 1, "{name}: {}", r["diagnostics"]);
+        assert_eq!(r["summary"]["conflicts"], pairs, "{name}");
+        assert_eq!(r["inputs"][0]["parse_errors"], 0);
+    }
+    // The +01:00 offset is honoured: the first window opens at 12:45:00.0000001Z.
+    let p = write(dir.path(), "slog2.json", slog.as_bytes());
+    let (r, _) = scan_json(&[&p]);
+    assert_eq!(
+        r["conflicts"][0]["a"]["start_ns"],
+        1_795_697_100_000_000_100i64
+    );
+    // logrus's durations end at the record's time: put [0.498, 0.5] and get
+    // [0.498, 0.501] overlap.
+    let p = write(dir.path(), "logrus2.json", logrus.as_bytes());
+    let (r, _) = scan_json(&[&p]);
+    assert_eq!(r["conflicts"][0]["overlap_ns"], 2_000_000);
+}

@@ -481,3 +481,68 @@ fn a_dump_inside_a_json_field_is_digested() {
     let (scan, _) = scan_json(&["tests/fixtures/go/zap_embedded_dump.jsonl"]);
     assert_eq!(scan["summary"]["crashes"], 0);
 }
+
+/// Go 1.24 is not installable here, so this input is BUILT BY HAND from the
+/// Go 1.24 runtime's format strings (not real output): the swiss-table map's
+/// `fatal("small map with no empty slot (concurrent map writes?)")`, its
+/// `internal/runtime/maps.(*Map).putSlotSmall` frame under
+/// `runtime.mapassign_faststr`, the 1.21+ `...N frames elided...` marker and
+/// `created by … in goroutine N`.
+#[test]
+fn go124_forms_built_from_the_runtime_format_strings() {
+    let text = "fatal error: small map with no empty slot (concurrent map writes?)\n\
+\n\
+goroutine 21 [running]:\n\
+internal/runtime/maps.(*Map).putSlotSmall(0xc000012345, 0x4a1b20, 0xc000107f28, 0x7)\n\
+\t/usr/local/go/src/internal/runtime/maps/map.go:612 +0x1d9\n\
+runtime.mapassign_faststr(0x4a1b20, 0xc000012345, {0x4c2f1e, 0x5})\n\
+\t/usr/local/go/src/internal/runtime/maps/runtime_faststr_swiss.go:263 +0x2a6\n\
+main.(*inventory).restock(...)\n\
+\t/src/app/inventory.go:41\n\
+main.worker(0x3)\n\
+\t/src/app/main.go:77 +0x8c\n\
+...12 frames elided...\n\
+created by main.main in goroutine 1\n\
+\t/src/app/main.go:90 +0x65\n\
+\n\
+goroutine 1 [chan receive, 3 minutes]:\n\
+main.main()\n\
+\t/src/app/main.go:95 +0x10c\n";
+    let dir = crate::harness::tempdir();
+    let p = dir.path().join("go124_built.stderr");
+    std::fs::write(&p, text).unwrap();
+    let (r, code) = scan_json(&[crate::harness::path_str(&p)]);
+    assert_eq!(code, 1);
+    let c = &r["crashes"][0];
+    assert_eq!(
+        c["messages"][0],
+        "fatal error: small map with no empty slot (concurrent map writes?)"
+    );
+    assert_eq!(c["goroutine"], 21);
+    assert_eq!(
+        c["site"], "/src/app/inventory.go:41",
+        "the first frame outside the Go installation"
+    );
+    assert_eq!(
+        c["map_address"], "0xc000012345",
+        "the (*Map) receiver, as runtime.mapassign's map argument"
+    );
+    let g1 = c["goroutines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == 1)
+        .unwrap();
+    assert_eq!(
+        (g1["state"].as_str(), g1["wait_minutes"].as_u64()),
+        (Some("chan receive"), Some(3))
+    );
+    let g21 = c["goroutines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == 21)
+        .unwrap();
+    assert_eq!(g21["parent"], 1);
+    assert_eq!(r["diagnostics"].as_array().unwrap().len(), 0);
+}

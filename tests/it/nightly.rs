@@ -353,3 +353,41 @@ fn mutated_real_files_never_panic_the_binary() {
     }
     assert_eq!(runs, 240);
 }
+
+/// `racetrail scan … | head -1`: the reader goes away, racetrail exits 0
+/// quietly.
+#[test]
+fn a_closed_pipe_is_no_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_racetrail"))
+        .current_dir(crate::harness::root())
+        .args([
+            "scan",
+            "--format",
+            "json",
+            ZAP_JSON,
+            "tests/fixtures/go/fatal_parked_300.stderr",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // stdout is dropped here: the pipe closes long before the report (over
+    // 100 kB, more than a pipe buffers) is written.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(&first[..1], b"{");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -144,13 +144,18 @@ pub fn is_elided(line: &[u8]) -> bool {
         || (t.starts_with(b"...") && t.ends_with(b" frames elided..."))
 }
 
-/// The map header address from a `runtime.map*` frame's arguments: the
-/// second argument (`runtime.mapaccess1_fast32(0x49c6e0, 0xc00007c450, …)`).
-pub fn map_arg(args: &[u8]) -> Option<&[u8]> {
-    let second = args.split(|&c| c == b',').nth(1)?.trim_ascii();
-    let second = second.strip_suffix(b"?").unwrap_or(second);
-    let hex = second.strip_prefix(b"0x")?;
-    (!hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit)).then_some(second)
+/// The map header address a map function's arguments show: the second
+/// argument of `runtime.map*(type, map, key)`, the receiver (first) of the
+/// swiss-table methods `internal/runtime/maps.(*Map).…` (Go 1.24+).
+pub fn map_arg<'a>(func: &[u8], args: &'a [u8]) -> Option<&'a [u8]> {
+    let receiver = memchr::memmem::find(func, b".(*Map).").is_some();
+    let arg = args
+        .split(|&c| c == b',')
+        .nth(if receiver { 0 } else { 1 })?
+        .trim_ascii();
+    let arg = arg.strip_suffix(b"?").unwrap_or(arg);
+    let hex = arg.strip_prefix(b"0x")?;
+    (!hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit)).then_some(arg)
 }
 
 /// Functions of the runtime's map implementation (all Go versions).
@@ -329,14 +334,27 @@ mod tests {
     #[test]
     fn map_args_and_packages() {
         assert_eq!(
-            map_arg(b"0x49c6e0, 0xc00007c450, 0xa00ba00"),
+            map_arg(
+                b"runtime.mapaccess1_fast32",
+                b"0x49c6e0, 0xc00007c450, 0xa00ba00"
+            ),
             Some(&b"0xc00007c450"[..])
         );
         assert_eq!(
-            map_arg(b"0x49c6e0?, 0xc00007c450?, 0xa01b400"),
+            map_arg(
+                b"runtime.mapassign_fast32",
+                b"0x49c6e0?, 0xc00007c450?, 0xa01b400"
+            ),
             Some(&b"0xc00007c450"[..])
         );
-        assert_eq!(map_arg(b"..."), None);
+        assert_eq!(map_arg(b"runtime.mapassign", b"..."), None);
+        assert_eq!(
+            map_arg(
+                b"internal/runtime/maps.(*Map).putSlotSmall",
+                b"0xc000012345, 0x4a1b20, 0x7"
+            ),
+            Some(&b"0xc000012345"[..])
+        );
         assert_eq!(
             package_of("app/datarace_gotest.(*Ledger).ApplyBatch"),
             "app/datarace_gotest"
