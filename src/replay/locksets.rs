@@ -5,6 +5,7 @@
 //! with the holds still able to contain something kept active; each access's
 //! set of (lock, mode) is interned, so conflict checks compare small ids.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::windows::{Access, Hold};
@@ -73,7 +74,7 @@ pub fn assign(accesses: &mut [Access], holds: &[Hold]) -> Locksets {
                 .map(|(i, a)| (a.scope, a.actor, a.start, 1, i as u32)),
         )
         .collect();
-    items.sort_unstable();
+    items.par_sort_unstable();
     let mut ids: FxHashMap<Vec<(Sym, Mode)>, u32> = FxHashMap::default();
     ids.insert(Vec::new(), 0);
     let mut active: Vec<u32> = Vec::new();
