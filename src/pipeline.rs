@@ -90,6 +90,9 @@ pub struct Analysis<'a> {
     pub hb: Option<Vec<HbScope>>,
     /// Crash and goroutine dumps, with their input, in input order.
     pub dumps: Vec<(u32, Dump)>,
+    /// The process of each dump: that of the records just before it in its
+    /// input (zap and the runtime share stderr), if the input has records.
+    pub dump_scopes: Vec<Option<u32>>,
     /// All diagnostics, including those not kept in `diagnostics`.
     pub diagnostic_count: u64,
     /// Wall time and resident memory (KiB, 0 when unknown) after each stage,
@@ -414,6 +417,19 @@ pub fn analyze<'a>(
         out.events = Vec::new();
     }
     drop(outs);
+    // Events are still in input and line order here.
+    let dump_scopes: Vec<Option<u32>> = dumps
+        .iter()
+        .map(|(input, d)| {
+            let at = events.partition_point(|e| (e.input, e.line) < (*input, d.line));
+            let before = at
+                .checked_sub(1)
+                .map(|i| &events[i])
+                .filter(|e| e.input == *input);
+            let after = events.get(at).filter(|e| e.input == *input);
+            before.or(after).map(|e| e.scope)
+        })
+        .collect();
 
     lap("merge");
     // (time, input, line) is unique per event, so an unstable sort is stable
@@ -484,6 +500,7 @@ pub fn analyze<'a>(
         races,
         hb,
         dumps,
+        dump_scopes,
         diagnostic_count,
         timings,
     }

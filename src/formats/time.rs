@@ -77,6 +77,9 @@ fn scaled(int: &[u8], frac: &[u8], exp: usize) -> Option<i64> {
 /// An epoch time written as a number: zap's float seconds (`1795697153.8692791`)
 /// or an integer whose magnitude gives the unit.
 pub fn epoch_number_ns(text: &[u8]) -> Option<i64> {
+    if let Some(e) = text.iter().position(|&c| c == b'e' || c == b'E') {
+        return epoch_number_ns(&shift_exponent(&text[..e], &text[e + 1..])?);
+    }
     let (int, frac) = match memchr::memchr(b'.', text) {
         Some(i) => (&text[..i], &text[i + 1..]),
         None => (text, &b""[..]),
@@ -138,6 +141,26 @@ fn rfc3339_utc_fast(t: &[u8]) -> Option<i64> {
     };
     let secs = days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + sec;
     secs.checked_mul(1_000_000_000)?.checked_add(frac)
+}
+
+/// `1.795697153` and exponent `9` → `1795697153.` (JSON's exponent form,
+/// rewritten as the plain decimal it stands for).
+fn shift_exponent(mantissa: &[u8], exponent: &[u8]) -> Option<Vec<u8>> {
+    let exp: i32 = std::str::from_utf8(exponent).ok()?.parse().ok()?;
+    let (int, frac) = match memchr::memchr(b'.', mantissa) {
+        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+        None => (mantissa, &b""[..]),
+    };
+    let digits: Vec<u8> = int.iter().chain(frac).copied().collect();
+    let point = int.len() as i32 + exp;
+    if !(1..=30).contains(&point) || digits.is_empty() {
+        return None;
+    }
+    let point = point as usize;
+    let mut out = digits.clone();
+    out.resize(out.len().max(point), b'0');
+    out.insert(point, b'.');
+    Some(out)
 }
 
 /// RFC 3339 / ISO 8601 with any fraction and offset.
@@ -267,6 +290,15 @@ mod tests {
             Some(1_795_697_153_869_279_100)
         );
         assert_eq!(epoch_number_ns(b"17x"), None);
+        assert_eq!(
+            epoch_number_ns(b"1.795697153869e9"),
+            Some(1_795_697_153_869_000_000)
+        );
+        assert_eq!(
+            epoch_number_ns(b"1795697153869E-3"),
+            Some(1_795_697_153_869_000_000)
+        );
+        assert_eq!(epoch_number_ns(b"1e400"), None);
     }
 
     #[test]

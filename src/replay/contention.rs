@@ -231,7 +231,7 @@ pub fn analyze(holds: &[Hold], waits: &[Wait]) -> Contention {
         });
         s.holds += 1;
         if h.end != OPEN {
-            s.max_hold_ns = s.max_hold_ns.max(h.end - h.start);
+            s.max_hold_ns = s.max_hold_ns.max(h.end.saturating_sub(h.start));
         }
     }
     let mut edges: FxHashMap<(u32, Sym, Sym, Sym), Edge> = FxHashMap::default();
@@ -247,15 +247,17 @@ pub fn analyze(holds: &[Hold], waits: &[Wait]) -> Contention {
         if w.end == OPEN {
             s.open_waits += 1;
         } else {
-            let dur = w.end - w.start;
-            s.wait_ns += dur;
+            let dur = w.end.saturating_sub(w.start);
+            s.wait_ns = s.wait_ns.saturating_add(dur);
             s.max_wait_ns = s.max_wait_ns.max(dur);
             let blockers = ctx.blockers(w, w.start, w.end);
             let mut per_holder: FxHashMap<Sym, i64> = FxHashMap::default();
             let mut spans: Vec<(i64, i64)> = Vec::with_capacity(blockers.len());
             for &(h, a, b) in &blockers {
-                *per_holder.entry(holds[h as usize].actor).or_default() += b - a;
-                s.blamed_ns += b - a;
+                let ns = b.saturating_sub(a);
+                let e = per_holder.entry(holds[h as usize].actor).or_default();
+                *e = e.saturating_add(ns);
+                s.blamed_ns = s.blamed_ns.saturating_add(ns);
                 spans.push((a, b));
             }
             spans.sort_unstable();
@@ -264,11 +266,13 @@ pub fn analyze(holds: &[Hold], waits: &[Wait]) -> Contention {
             for (a, b) in spans {
                 let a = a.max(reach);
                 if b > a {
-                    covered += b - a;
+                    covered = b.saturating_sub(a).saturating_add(covered);
                 }
                 reach = reach.max(b);
             }
-            s.unattributed_ns += dur - covered;
+            s.unattributed_ns = s
+                .unattributed_ns
+                .saturating_add(dur.saturating_sub(covered));
             for (holder, ns) in per_holder {
                 let e = edges
                     .entry((w.scope, w.lock, holder, w.actor))
@@ -280,7 +284,7 @@ pub fn analyze(holds: &[Hold], waits: &[Wait]) -> Contention {
                         ..Edge::default()
                     });
                 e.waits += 1;
-                e.blamed_ns += ns;
+                e.blamed_ns = e.blamed_ns.saturating_add(ns);
                 e.max_ns = e.max_ns.max(ns);
             }
         }
@@ -377,7 +381,7 @@ fn record_chain(
     let mut actors: Vec<Sym> = path.iter().map(|p| p.1).collect();
     actors.push(last);
     let locks: Vec<Sym> = path.iter().map(|p| ctx.waits[p.0 as usize].lock).collect();
-    let ns = close(to, ctx.eoi(first.scope)) - from;
+    let ns = close(to, ctx.eoi(first.scope)).saturating_sub(from);
     let c = chains
         .entry((first.scope, actors.clone(), locks.clone()))
         .or_insert_with(|| Chain {
@@ -465,22 +469,37 @@ fn end_of_input_deadlocks(ctx: &Ctx<'_>) -> Vec<Deadlock> {
         let mut members: Vec<(u32, Sym)> = scc.iter().map(|&n| graph[n]).collect();
         members.sort_unstable();
         let scope = members[0].0;
-        // Walk the cycle from the smallest member along edges inside the SCC.
-        let mut actors = vec![members[0].1];
-        let mut cur = nodes[&members[0]];
-        while actors.len() < members.len() {
-            let next = graph
-                .neighbors(cur)
-                .filter(|n| scc.contains(n) && !actors.contains(&graph[*n].1))
-                .min_by_key(|n| graph[*n].1);
-            match next {
-                Some(n) => {
-                    actors.push(graph[n].1);
-                    cur = n;
+        // A shortest cycle through the smallest member (breadth first inside
+        // the component): every member of a strongly connected component
+        // lies on one, and each step is a real wait-for edge.
+        let start = nodes[&members[0]];
+        let mut parent: FxHashMap<petgraph::graph::NodeIndex, petgraph::graph::NodeIndex> =
+            FxHashMap::default();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut last = None;
+        while let Some(u) = queue.pop_front() {
+            let mut next: Vec<_> = graph.neighbors(u).filter(|n| scc.contains(n)).collect();
+            next.sort_by_key(|n| graph[*n]);
+            next.dedup();
+            if next.contains(&start) {
+                last = Some(u);
+                break;
+            }
+            for v in next {
+                if v != start && !parent.contains_key(&v) {
+                    parent.insert(v, u);
+                    queue.push_back(v);
                 }
-                None => break,
             }
         }
+        let Some(mut cur) = last else { continue };
+        let mut path = vec![cur];
+        while cur != start {
+            cur = parent[&cur];
+            path.push(cur);
+        }
+        path.reverse();
+        let actors: Vec<Sym> = path.iter().map(|n| graph[*n].1).collect();
         let waits: Vec<&Wait> = actors
             .iter()
             .filter_map(|a| open_wait_of.get(&(scope, *a)))

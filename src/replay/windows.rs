@@ -130,10 +130,17 @@ pub fn build(events: &[Event]) -> Windows {
                     lockset: 0,
                 });
                 if ev.kind == Kind::AccessBegin {
-                    open_access.entry(pair_key(ev)).or_default().push(idx);
+                    // Under both keys: an end may carry the id or only fields.
+                    open_access.entry(fields_key(ev)).or_default().push(idx);
+                    if !ev.pair.is_none() {
+                        open_access
+                            .entry(PairKey::Id(ev.scope, ev.pair))
+                            .or_default()
+                            .push(idx);
+                    }
                 }
             }
-            Kind::AccessEnd => match open_access.get_mut(&pair_key(ev)).and_then(Vec::pop) {
+            Kind::AccessEnd => match end_match(&mut open_access, &w.accesses, ev) {
                 Some(idx) => {
                     let a = &mut w.accesses[idx as usize];
                     a.end = ev.time.max(a.start);
@@ -231,9 +238,13 @@ impl Windows {
     /// waits that reach past a bound end (or start) there.
     pub fn clip(&mut self, from: i64, to: i64) {
         let inside = |s: i64, e: i64| s < to && (e > from || (e == s && s >= from));
+        // What never ended stays open: an open wait blames nothing and an
+        // open access is still the other side of a crash.
         let cut = |s: &mut i64, e: &mut i64| {
             *s = (*s).max(from);
-            *e = (*e).min(to);
+            if *e != OPEN {
+                *e = (*e).min(to);
+            }
         };
         self.accesses.retain_mut(|a| {
             let keep = inside(a.start, a.end);
@@ -253,10 +264,31 @@ impl Windows {
     }
 }
 
-fn pair_key(ev: &Event) -> PairKey {
-    if ev.pair.is_none() {
-        PairKey::Fields(ev.scope, ev.actor, ev.object, ev.op, ev.key)
-    } else {
-        PairKey::Id(ev.scope, ev.pair)
+fn fields_key(ev: &Event) -> PairKey {
+    PairKey::Fields(ev.scope, ev.actor, ev.object, ev.op, ev.key)
+}
+
+/// The open begin an end closes: by its pairing id when it has one and a
+/// begin carries it, else by (scope, actor, object, op, key); innermost
+/// first. Begins already closed under their other key are skipped.
+fn end_match(
+    open: &mut FxHashMap<PairKey, Vec<u32>>,
+    accesses: &[Access],
+    ev: &Event,
+) -> Option<u32> {
+    let mut pop = |key: PairKey| {
+        let stack = open.get_mut(&key)?;
+        while let Some(i) = stack.pop() {
+            if accesses[i as usize].end_line == 0 {
+                return Some(i);
+            }
+        }
+        None
+    };
+    if !ev.pair.is_none()
+        && let Some(i) = pop(PairKey::Id(ev.scope, ev.pair))
+    {
+        return Some(i);
     }
+    pop(fields_key(ev))
 }

@@ -415,7 +415,13 @@ pub fn buckets(i: &Interner<'_>, gs: &[&Goroutine]) -> Vec<Bucket> {
 }
 
 /// Everything `crashes` and `racetrail dumps` say about one dump.
-pub fn crash(an: &Analysis<'_>, std: &StdFrames, input: u32, d: &Dump) -> Crash {
+pub fn crash(
+    an: &Analysis<'_>,
+    std: &StdFrames,
+    input: u32,
+    d: &Dump,
+    scope: Option<u32>,
+) -> Crash {
     let i = &an.interner;
     let gs = distinct_goroutines(d);
     let running: Vec<&Goroutine> = gs
@@ -441,7 +447,7 @@ pub fn crash(an: &Analysis<'_>, std: &StdFrames, input: u32, d: &Dump) -> Crash 
     for g in &gs {
         *states.entry(i.str(g.state).into_owned()).or_default() += 1;
     }
-    let scope = an.input_scope(input);
+    let scope = scope.or_else(|| an.input_scope(input));
     let site = top.map(|f| site_of(i, f));
     let func = top.map(|f| i.str(f.func).into_owned());
     let messages: Vec<String> = d.messages.clone();
@@ -551,8 +557,9 @@ pub fn crashes(an: &Analysis<'_>) -> Vec<Crash> {
     let stds = std_frames(an);
     an.dumps
         .iter()
-        .filter(|(_, d)| d.is_crash())
-        .map(|(input, d)| crash(an, &stds[*input as usize], *input, d))
+        .zip(&an.dump_scopes)
+        .filter(|((_, d), _)| d.is_crash())
+        .map(|((input, d), scope)| crash(an, &stds[*input as usize], *input, d, *scope))
         .collect()
 }
 
@@ -561,7 +568,8 @@ pub fn all_dumps(an: &Analysis<'_>) -> Vec<Crash> {
     let stds = std_frames(an);
     an.dumps
         .iter()
-        .map(|(input, d)| crash(an, &stds[*input as usize], *input, d))
+        .zip(&an.dump_scopes)
+        .map(|((input, d), scope)| crash(an, &stds[*input as usize], *input, d, *scope))
         .collect()
 }
 

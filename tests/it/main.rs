@@ -11,5 +11,6 @@ mod hb;
 mod hostile;
 mod locks;
 mod nightly;
+mod regressions;
 mod render;
 mod sweep_prop;
