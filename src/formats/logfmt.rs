@@ -73,7 +73,7 @@ pub fn scan<'a>(
                 match line.get(j) {
                     None => {
                         return Err(ScanError {
-                            offset: j,
+                            offset: j.min(n),
                             expected: "the end of a quoted value",
                         });
                     }

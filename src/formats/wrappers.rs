@@ -129,6 +129,12 @@ pub fn unwrap(bytes: &[u8], w: Wrapper) -> Unwrapped {
     // A partial line waiting for its end: (first line, time).
     let mut pending: Option<(u32, i64)> = None;
     let push = |out: &mut Unwrapped, text: &[u8], line: u32, time: i64, complete: bool| {
+        // A message that itself holds newlines is several inner lines, all
+        // from this wrapped line.
+        for _ in memchr::memchr_iter(b'\n', text) {
+            out.lines.push(line);
+            out.times.push(time);
+        }
         out.text.extend_from_slice(text);
         if complete {
             out.text.push(b'\n');

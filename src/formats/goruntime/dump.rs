@@ -298,7 +298,9 @@ pub fn parse<'b, I: Intern<'b>>(
         finish(g, &mut dump.goroutines, diags);
     }
     if dump.end_line == 0 {
-        dump.end_line = dump.line;
+        // Nothing was taken (the caller checks `starts_dump` first).
+        dump.end_line = lines.line_no;
+        dump.line = lines.line_no;
     }
     dump
 }

@@ -259,6 +259,12 @@ pub fn parse<'b, I: Intern<'b>>(
             diags.push((n, "unrecognised line in a race report".into()));
         }
     }
+    if block.end_line == 0 {
+        // Nothing was taken (the caller checks `starts_race` first).
+        block.line = lines.line_no;
+        block.end_line = lines.line_no;
+        return block;
+    }
     if block.truncated {
         diags.push((
             block.line,
