@@ -66,6 +66,24 @@ pub struct DeadlockReport {
     pub sources: Vec<String>,
 }
 
+impl DeadlockReport {
+    /// "goroutine 6 waits on ledger.mu held by goroutine 7; …", the whole cycle.
+    pub fn cycle(&self) -> String {
+        let n = self.actors.len();
+        (0..n)
+            .map(|i| {
+                format!(
+                    "goroutine {} waits on {} held by goroutine {}",
+                    self.actors[i],
+                    self.locks[i],
+                    self.actors[(i + 1) % n]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 fn s(an: &Analysis<'_>, sym: Sym) -> String {
     an.interner.str(sym).into_owned()
 }

@@ -243,17 +243,6 @@ impl Renderer for Sarif {
             ));
         }
         for d in &report.deadlocks {
-            let n = d.actors.len();
-            let cycle: Vec<String> = (0..n)
-                .map(|i| {
-                    format!(
-                        "goroutine {} waits on {} held by goroutine {}",
-                        d.actors[i],
-                        d.locks[i],
-                        d.actors[(i + 1) % n]
-                    )
-                })
-                .collect();
             let locs: Vec<Value> = d
                 .sources
                 .iter()
@@ -261,7 +250,7 @@ impl Renderer for Sarif {
                 .collect();
             results.push(result(
                 "deadlock",
-                format!("deadlock: {}", cycle.join("; ")),
+                format!("deadlock: {}", d.cycle()),
                 locs,
                 Vec::new(),
                 &d.fingerprint,

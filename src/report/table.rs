@@ -185,23 +185,12 @@ impl Table {
             )?;
         }
         for d in r.deadlocks.iter().filter(|d| !d.known) {
-            let n = d.actors.len();
-            let cycle: Vec<String> = (0..n)
-                .map(|i| {
-                    format!(
-                        "goroutine {} waits on {} held by goroutine {}",
-                        d.actors[i],
-                        d.locks[i],
-                        d.actors[(i + 1) % n]
-                    )
-                })
-                .collect();
             writeln!(
                 out,
                 "\ndeadlock at {}{}: {}",
                 time(d.at_ns),
                 if d.open { " (never resolved)" } else { "" },
-                sanitize(&cycle.join("; "))
+                sanitize(&d.cycle())
             )?;
             writeln!(out, "  evidence: {}", sanitize(&d.sources.join(", ")))?;
         }

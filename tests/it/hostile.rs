@@ -9,7 +9,7 @@ use racetrail::report::Report;
 use racetrail::report::{dot::Dot, json::Json, table::Table};
 use racetrail::source::Input;
 
-use crate::harness::fixture;
+use crate::harness::{Rng, fixture};
 
 fn settings() -> Settings {
     Settings {
@@ -46,23 +46,6 @@ fn run_all(bytes: Vec<u8>) -> String {
         racetrail::report::table::crash_digest(&d, &mut sink, 10).unwrap();
     }
     String::from_utf8(table).expect("the table is UTF-8")
-}
-
-/// A small seeded generator (splitmix64), so every run mutates the same way.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 const FILES: [&str; 6] = [

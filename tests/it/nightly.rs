@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{ZAP_JSON, path_str, run, scan_json, tempdir};
+use crate::harness::{Rng, ZAP_JSON, path_str, run, scan_json, tempdir};
 
 const RACES: &str = "tests/fixtures/go/race_global_var.stderr";
 const CRASH: &str = "tests/fixtures/go/zap_crash.jsonl";
@@ -258,23 +258,6 @@ fn merged_shards_equal_one_scan() {
     }
     let bad = run(&["merge", "Cargo.toml"], None);
     assert_eq!(bad.code, 2);
-}
-
-/// A splitmix64 stream, so every run mutates alike.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 #[test]
