@@ -171,16 +171,35 @@ impl Renderer for Dot {
                     ])
                 )?;
             }
-            // Deadlock cycles: each actor waits for the next.
+            // Deadlock cycles through their locks: each goroutine waits for a
+            // lock that the next one holds.
+            let mut lock_nodes: Vec<&str> = Vec::new();
             for d in &deadlocks {
                 for (k, a) in d.actors.iter().enumerate() {
+                    let lock = d.locks[k].as_str();
+                    let li = match lock_nodes.iter().position(|l| *l == lock) {
+                        Some(i) => i,
+                        None => {
+                            lock_nodes.push(lock);
+                            writeln!(
+                                out,
+                                "    s{si}_l{} [shape=hexagon, color=red, fontcolor=red, label={}];",
+                                lock_nodes.len() - 1,
+                                label(&[format!("lock {lock}")])
+                            )?;
+                            lock_nodes.len() - 1
+                        }
+                    };
                     let next = &d.actors[(k + 1) % d.actors.len()];
                     writeln!(
                         out,
-                        "    s{si}_g{} -> s{si}_g{} [color=red, penwidth=3, fontcolor=red, label={}];",
-                        node(a),
-                        node(next),
-                        label(&[format!("deadlock: waits for {}", d.locks[k])])
+                        "    s{si}_g{} -> s{si}_l{li} [color=red, penwidth=3, fontcolor=red, label=\"deadlock: waits for\"];",
+                        node(a)
+                    )?;
+                    writeln!(
+                        out,
+                        "    s{si}_l{li} -> s{si}_g{} [color=red, penwidth=3, fontcolor=red, label=\"held by\"];",
+                        node(next)
                     )?;
                 }
             }
