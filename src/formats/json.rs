@@ -337,10 +337,13 @@ pub fn unescape(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Exactly four hex digits (`from_str_radix` alone would take a `+`).
 fn hex4(b: Option<&[u8]>) -> Option<u32> {
     let b = b?;
-    let s = std::str::from_utf8(b).ok()?;
-    u32::from_str_radix(s, 16).ok()
+    if !b.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u32::from_str_radix(std::str::from_utf8(b).ok()?, 16).ok()
 }
 
 fn push_char(out: &mut Vec<u8>, cp: u32) {
@@ -407,5 +410,6 @@ mod tests {
     #[test]
     fn unescape_unicode() {
         assert_eq!(unescape(br"\u00e9\ud83d\ude00\n"), "é😀\n".as_bytes());
+        assert_eq!(unescape(br"\u+041"), br"\u+041", "an invalid escape is kept as written");
     }
 }

@@ -260,10 +260,14 @@ pub fn parse<'b, I: Intern<'b>>(
         }
     }
     if block.end_line == 0 {
-        // Nothing was taken (the caller checks `starts_race` first).
-        block.line = lines.line_no;
+        if lines.line_no < block.line {
+            // Nothing was taken (the caller checks `starts_race` first).
+            block.line = lines.line_no;
+            block.end_line = lines.line_no;
+            return block;
+        }
+        // Only separators were taken.
         block.end_line = lines.line_no;
-        return block;
     }
     if block.truncated {
         diags.push((
