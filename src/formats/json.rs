@@ -410,6 +410,10 @@ mod tests {
     #[test]
     fn unescape_unicode() {
         assert_eq!(unescape(br"\u00e9\ud83d\ude00\n"), "é😀\n".as_bytes());
-        assert_eq!(unescape(br"\u+041"), br"\u+041", "an invalid escape is kept as written");
+        assert_eq!(
+            unescape(br"\u+041"),
+            br"\u+041",
+            "an invalid escape is kept as written"
+        );
     }
 }
