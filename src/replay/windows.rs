@@ -43,9 +43,11 @@ impl Access {
     }
 }
 
-/// One lock hold.
+/// One actor's interval on one lock: a hold (`lock_acquired` to the
+/// matching `lock_released`) or a wait (from `lock_wait`, or `lock_acquired`
+/// minus `waited_ns`, to `lock_acquired`). `end` is `OPEN` when it never ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hold {
+pub struct LockSpan {
     pub start: i64,
     pub end: i64,
     pub scope: u32,
@@ -56,18 +58,23 @@ pub struct Hold {
     pub line: u32,
 }
 
-/// One wait for a lock: from `lock_wait` (or `lock_acquired` minus
-/// `waited_ns`) to `lock_acquired`; `OPEN` when never acquired.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Wait {
-    pub start: i64,
-    pub end: i64,
-    pub scope: u32,
-    pub actor: Sym,
-    pub lock: Sym,
-    pub mode: Mode,
-    pub input: u32,
-    pub line: u32,
+pub type Hold = LockSpan;
+pub type Wait = LockSpan;
+
+impl LockSpan {
+    /// The span of `ev`'s actor on `ev`'s lock, evidence at `ev`.
+    fn of(ev: &Event, start: i64, end: i64) -> LockSpan {
+        LockSpan {
+            start,
+            end,
+            scope: ev.scope,
+            actor: ev.actor,
+            lock: ev.object,
+            mode: ev.mode,
+            input: ev.input,
+            line: ev.line,
+        }
+    }
 }
 
 /// A record the replay could not use (an end without a begin, …).
@@ -157,29 +164,13 @@ pub fn build(events: &[Event]) -> Windows {
                 let key = (ev.scope, ev.actor, ev.object);
                 match open_wait.remove(&key) {
                     Some(i) => w.waits[i as usize].end = ev.time.max(w.waits[i as usize].start),
-                    None if ev.aux != i64::MIN => w.waits.push(Wait {
-                        start: ev.aux.min(ev.time),
-                        end: ev.time,
-                        scope: ev.scope,
-                        actor: ev.actor,
-                        lock: ev.object,
-                        mode: ev.mode,
-                        input: ev.input,
-                        line: ev.line,
-                    }),
+                    None if ev.aux != i64::MIN => {
+                        w.waits.push(LockSpan::of(ev, ev.aux.min(ev.time), ev.time))
+                    }
                     None => {}
                 }
                 let idx = w.holds.len() as u32;
-                w.holds.push(Hold {
-                    start: ev.time,
-                    end: OPEN,
-                    scope: ev.scope,
-                    actor: ev.actor,
-                    lock: ev.object,
-                    mode: ev.mode,
-                    input: ev.input,
-                    line: ev.line,
-                });
+                w.holds.push(LockSpan::of(ev, ev.time, OPEN));
                 open_hold
                     .entry((ev.scope, ev.actor, ev.object))
                     .or_default()
@@ -203,16 +194,7 @@ pub fn build(events: &[Event]) -> Windows {
             }
             Kind::LockWait => {
                 let i = w.waits.len() as u32;
-                w.waits.push(Wait {
-                    start: ev.time,
-                    end: OPEN,
-                    scope: ev.scope,
-                    actor: ev.actor,
-                    lock: ev.object,
-                    mode: ev.mode,
-                    input: ev.input,
-                    line: ev.line,
-                });
+                w.waits.push(LockSpan::of(ev, ev.time, OPEN));
                 if let Some(old) = open_wait.insert((ev.scope, ev.actor, ev.object), i) {
                     // Its acquisition was never logged: it blames nothing.
                     let old = &mut w.waits[old as usize];
