@@ -105,14 +105,21 @@ fn open_inputs(config: &Config) -> anyhow::Result<(Vec<Input>, bool)> {
                 i.decompress(config.max_decompressed);
                 if let Some(e) = &i.error {
                     failed = true;
-                    eprintln!("racetrail: error: {}: {e}", report::text::sanitize(&i.path));
+                    if !config.quiet {
+                        eprintln!("racetrail: error: {}: {e}", report::text::sanitize(&i.path));
+                    }
                 }
                 i.unwrap_container();
                 inputs.push(i);
             }
             Err(e) => {
                 failed = true;
-                eprintln!("racetrail: error: {e}");
+                if !config.quiet {
+                    eprintln!(
+                        "racetrail: error: {}",
+                        report::text::sanitize(&e.to_string())
+                    );
+                }
             }
         }
     }
