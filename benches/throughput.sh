@@ -17,6 +17,8 @@
 #   BENCH_WORKERS    simulated request workers  (default 5)
 #   BENCH_RUNS       timed runs                 (default 5)
 #   BENCH_ARGS       extra `racetrail scan` arguments, e.g. "-j 1"
+#   BENCH_FORMAT     json (default), console or logfmt: the same records
+#                    re-encoded by benches/convert_formats.py
 #   BENCH_SKIP_BUILD 1: use the binaries already built (e.g. while the tree
 #                    does not compile)
 #   CARGO_TARGET_DIR cargo's target directory   (default target/)
@@ -49,6 +51,18 @@ if [[ ! -s $log || $gen -nt $log ]]; then
     echo "== generate $log" >&2
     "$gen" --bytes "$size" --seed "$seed" --workers "$workers" "$log.tmp"
     mv "$log.tmp" "$log"
+fi
+# BENCH_FORMAT=console|logfmt: the same records in zap's console encoding or
+# as logfmt (benches/convert_formats.py, made once next to the JSON log).
+format=${BENCH_FORMAT:-json}
+if [[ $format != json ]]; then
+    prefix=${log%.jsonl}
+    converted=$prefix.$format.log
+    if [[ ! -s $converted || $log -nt $converted ]]; then
+        echo "== convert to console and logfmt" >&2
+        python3 benches/convert_formats.py "$log" "$prefix"
+    fi
+    log=$converted
 fi
 bytes=$(wc -c <"$log")
 
