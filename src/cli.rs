@@ -264,7 +264,7 @@ pub struct ScanArgs {
     /// Name the field of a concept, e.g. --field actor=worker --field object=cache.
     ///
     /// Concepts: time, actor, trace, object, op, phase, pair, start, duration,
-    /// key, lock, mode, waited, caller, msg, child, scope. The name replaces
+    /// key, lock, mode, waited, caller, msg, child, name, stack, scope. The name replaces
     /// the concept's default names; repeat the option to give several.
     #[arg(long = "field", value_name = "CONCEPT=NAME")]
     pub fields: Vec<FieldOverride>,
