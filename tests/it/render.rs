@@ -158,7 +158,15 @@ fn dot_is_valid_graphviz() {
         eprintln!("note: Graphviz `dot` is not on PATH; skipping the layout check");
         return;
     }
-    let graph = render(&["--format", "dot"]);
+    // The access log, and every runtime fixture at once: race sites, crashes
+    // with their creator chains and other sides, deadlock cycles through locks.
+    let everything = run(&["graph", ZAP_JSON, "tests/fixtures/go"], None).text();
+    for graph in [render(&["--format", "dot"]), everything] {
+        check_with_graphviz(&graph);
+    }
+}
+
+fn check_with_graphviz(graph: &str) {
     let mut child = Command::new("dot")
         .arg("-Tsvg")
         .stdin(Stdio::piped())
