@@ -16,7 +16,7 @@
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::windows::{Hold, OPEN, Wait};
 use crate::event::Mode;
@@ -46,7 +46,7 @@ pub struct LockStats {
 }
 
 /// Holder → waiter on one lock.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Edge {
     pub scope: u32,
     pub lock: Sym,
@@ -57,6 +57,9 @@ pub struct Edge {
     pub blamed_ns: i64,
     /// The most blamed on this holder in one wait.
     pub max_ns: i64,
+    /// Requests (trace ids) of the blocking holds and of the blocked waits.
+    pub holder_traces: FxHashSet<Sym>,
+    pub waiter_traces: FxHashSet<Sym>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -251,12 +254,14 @@ pub fn analyze(holds: &[Hold], waits: &[Wait]) -> Contention {
             s.wait_ns = s.wait_ns.saturating_add(dur);
             s.max_wait_ns = s.max_wait_ns.max(dur);
             let blockers = ctx.blockers(w, w.start, w.end);
-            let mut per_holder: FxHashMap<Sym, i64> = FxHashMap::default();
+            let mut per_holder: FxHashMap<Sym, (i64, Vec<Sym>)> = FxHashMap::default();
             let mut spans: Vec<(i64, i64)> = Vec::with_capacity(blockers.len());
             for &(h, a, b) in &blockers {
                 let ns = b.saturating_sub(a);
-                let e = per_holder.entry(holds[h as usize].actor).or_default();
-                *e = e.saturating_add(ns);
+                let hold = &holds[h as usize];
+                let e = per_holder.entry(hold.actor).or_default();
+                e.0 = e.0.saturating_add(ns);
+                e.1.push(hold.trace);
                 s.blamed_ns = s.blamed_ns.saturating_add(ns);
                 spans.push((a, b));
             }
@@ -273,7 +278,7 @@ pub fn analyze(holds: &[Hold], waits: &[Wait]) -> Contention {
             s.unattributed_ns = s
                 .unattributed_ns
                 .saturating_add(dur.saturating_sub(covered));
-            for (holder, ns) in per_holder {
+            for (holder, (ns, traces)) in per_holder {
                 let e = edges
                     .entry((w.scope, w.lock, holder, w.actor))
                     .or_insert_with(|| Edge {
@@ -286,6 +291,11 @@ pub fn analyze(holds: &[Hold], waits: &[Wait]) -> Contention {
                 e.waits += 1;
                 e.blamed_ns = e.blamed_ns.saturating_add(ns);
                 e.max_ns = e.max_ns.max(ns);
+                e.holder_traces
+                    .extend(traces.into_iter().filter(|t| !t.is_none()));
+                if !w.trace.is_none() {
+                    e.waiter_traces.insert(w.trace);
+                }
             }
         }
         // Chains and cycles, open waits included.

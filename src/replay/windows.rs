@@ -52,6 +52,8 @@ pub struct LockSpan {
     pub end: i64,
     pub scope: u32,
     pub actor: Sym,
+    /// The request the actor served (`trace_id` of the record).
+    pub trace: Sym,
     pub lock: Sym,
     pub mode: Mode,
     pub input: u32,
@@ -69,6 +71,7 @@ impl LockSpan {
             end,
             scope: ev.scope,
             actor: ev.actor,
+            trace: ev.trace,
             lock: ev.object,
             mode: ev.mode,
             input: ev.input,

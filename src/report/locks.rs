@@ -34,6 +34,10 @@ pub struct EdgeReport {
     pub waits: u64,
     pub blamed_ns: i64,
     pub max_ns: i64,
+    /// Trace ids of the requests that held the lock meanwhile (at most 20).
+    pub holder_traces: Vec<String>,
+    /// Trace ids of the requests that waited (at most 20).
+    pub waiter_traces: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -131,6 +135,8 @@ pub fn edges(an: &Analysis<'_>) -> Vec<EdgeReport> {
             waits: e.waits,
             blamed_ns: e.blamed_ns,
             max_ns: e.max_ns,
+            holder_traces: super::smallest(&an.interner, e.holder_traces.iter().copied(), 20),
+            waiter_traces: super::smallest(&an.interner, e.waiter_traces.iter().copied(), 20),
         })
         .collect();
     v.sort_by(|a, b| {

@@ -38,7 +38,7 @@ const GRAPH_TRACES: usize = 3;
 
 /// The `n` smallest strings of a set of symbols, sorted, without decoding
 /// the others (byte order is string order for UTF-8).
-fn smallest(i: &Interner<'_>, syms: impl Iterator<Item = Sym>, n: usize) -> Vec<String> {
+pub(crate) fn smallest(i: &Interner<'_>, syms: impl Iterator<Item = Sym>, n: usize) -> Vec<String> {
     let mut v: Vec<Sym> = syms.collect();
     if v.len() > n && n > 0 {
         v.select_nth_unstable_by(n - 1, |a, b| i.bytes(*a).cmp(i.bytes(*b)));
@@ -292,6 +292,13 @@ impl<'r, 'a> Selection<'r, 'a> {
             .is_none_or(|w| names.any(|n| n == w))
     }
 
+    fn traces<'s>(&self, mut ids: impl Iterator<Item = &'s String>) -> bool {
+        self.filters
+            .trace
+            .as_ref()
+            .is_none_or(|t| ids.any(|i| i == t))
+    }
+
     fn goroutines<'s>(&self, mut ids: impl Iterator<Item = &'s String>) -> bool {
         self.filters
             .goroutine
@@ -508,6 +515,7 @@ impl Report {
             .filter(|e| {
                 f.lock(&e.lock, e.lock_name.as_deref())
                     && f.goroutines([&e.holder, &e.waiter].into_iter())
+                    && f.traces(e.holder_traces.iter().chain(&e.waiter_traces))
             })
             .collect();
         let wait_chains = locks::chains(an)

@@ -3,7 +3,7 @@
 //! compared with every hold of its lock. The corpus truth's lock tables
 //! cross-check the waits and holds themselves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -12,6 +12,7 @@ use crate::harness::{ZAP_JSON, ZAP_SINGLE, fixture_lines, scan_json, str_of, tru
 struct Wait {
     lock: String,
     goroutine: i64,
+    trace: String,
     exclusive: bool,
     start: i64,
     end: Option<i64>,
@@ -20,6 +21,7 @@ struct Wait {
 struct Hold {
     lock: String,
     goroutine: i64,
+    trace: String,
     exclusive: bool,
     start: i64,
     end: i64,
@@ -30,7 +32,7 @@ fn replay(path: &str) -> (Vec<Wait>, Vec<Hold>) {
     let mut waits = Vec::new();
     let mut holds = Vec::new();
     let mut pending: BTreeMap<(i64, String), usize> = BTreeMap::new();
-    let mut open: BTreeMap<(i64, String), Vec<(i64, bool)>> = BTreeMap::new();
+    let mut open: BTreeMap<(i64, String), Vec<(i64, bool, String)>> = BTreeMap::new();
     let mut recs: Vec<Value> = fixture_lines(path)
         .iter()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -43,6 +45,7 @@ fn replay(path: &str) -> (Vec<Wait>, Vec<Hold>) {
         let g = r["goroutine"].as_i64().unwrap();
         let t = r["ts_ns"].as_i64().unwrap();
         let exclusive = r["mode"].as_str() != Some("shared");
+        let trace = r["trace_id"].as_str().unwrap_or("").to_string();
         let key = (g, lock.to_string());
         match op {
             "lock_wait" => {
@@ -50,6 +53,7 @@ fn replay(path: &str) -> (Vec<Wait>, Vec<Hold>) {
                 waits.push(Wait {
                     lock: lock.into(),
                     goroutine: g,
+                    trace,
                     exclusive,
                     start: t,
                     end: None,
@@ -59,13 +63,14 @@ fn replay(path: &str) -> (Vec<Wait>, Vec<Hold>) {
                 if let Some(i) = pending.remove(&key) {
                     waits[i].end = Some(t);
                 }
-                open.entry(key).or_default().push((t, exclusive));
+                open.entry(key).or_default().push((t, exclusive, trace));
             }
             "lock_released" => {
-                let (start, exclusive) = open.get_mut(&key).and_then(Vec::pop).unwrap();
+                let (start, exclusive, trace) = open.get_mut(&key).and_then(Vec::pop).unwrap();
                 holds.push(Hold {
                     lock: lock.into(),
                     goroutine: g,
+                    trace,
                     exclusive,
                     start,
                     end: t,
@@ -80,9 +85,13 @@ fn replay(path: &str) -> (Vec<Wait>, Vec<Hold>) {
 /// (lock, holder, waiter) → (waits blocked, blamed ns, most in one wait)
 type Edges = BTreeMap<(String, String, String), (u64, i64, i64)>;
 
-fn brute_force(waits: &[Wait], holds: &[Hold]) -> (BTreeMap<String, i64>, Edges) {
+/// (lock, holder, waiter) → (holders' traces, waiters' traces)
+type EdgeTraces = BTreeMap<(String, String, String), (BTreeSet<String>, BTreeSet<String>)>;
+
+fn brute_force(waits: &[Wait], holds: &[Hold]) -> (BTreeMap<String, i64>, Edges, EdgeTraces) {
     let mut per_lock: BTreeMap<String, i64> = BTreeMap::new();
     let mut edges = Edges::new();
+    let mut traces = EdgeTraces::new();
     for w in waits {
         let Some(end) = w.end else { continue };
         let mut per_holder: BTreeMap<i64, i64> = BTreeMap::new();
@@ -92,6 +101,15 @@ fn brute_force(waits: &[Wait], holds: &[Hold]) -> (BTreeMap<String, i64>, Edges)
             }
             let overlap = end.min(h.end) - w.start.max(h.start);
             if overlap > 0 {
+                let t = traces
+                    .entry((
+                        w.lock.clone(),
+                        h.goroutine.to_string(),
+                        w.goroutine.to_string(),
+                    ))
+                    .or_default();
+                t.0.insert(h.trace.clone());
+                t.1.insert(w.trace.clone());
                 *per_holder.entry(h.goroutine).or_default() += overlap;
                 *per_lock.entry(w.lock.clone()).or_default() += overlap;
             }
@@ -105,12 +123,12 @@ fn brute_force(waits: &[Wait], holds: &[Hold]) -> (BTreeMap<String, i64>, Edges)
             e.2 = e.2.max(ns);
         }
     }
-    (per_lock, edges)
+    (per_lock, edges, traces)
 }
 
 fn check(path: &str, case: &str) {
     let (waits, holds) = replay(path);
-    let (per_lock, edges) = brute_force(&waits, &holds);
+    let (per_lock, edges, traces) = brute_force(&waits, &holds);
     let (r, _) = scan_json(&[path]);
     let got_edges: Edges = r["contention"]
         .as_array()
@@ -133,6 +151,31 @@ fn check(path: &str, case: &str) {
         .collect();
     assert!(!edges.is_empty(), "{case}: the log has contention");
     assert_eq!(got_edges, edges, "{case}: holder → waiter edges");
+    // The requests on both sides of each edge (all fit in the 20 listed).
+    for e in r["contention"].as_array().unwrap() {
+        let key = (
+            str_of(&e["lock"]).to_string(),
+            str_of(&e["holder"]).to_string(),
+            str_of(&e["waiter"]).to_string(),
+        );
+        let set = |v: &Value| -> BTreeSet<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|t| str_of(t).to_string())
+                .collect()
+        };
+        assert_eq!(
+            set(&e["holder_traces"]),
+            traces[&key].0,
+            "{case}: {key:?} holders"
+        );
+        assert_eq!(
+            set(&e["waiter_traces"]),
+            traces[&key].1,
+            "{case}: {key:?} waiters"
+        );
+    }
     assert_eq!(r["summary"]["contention_edges"], edges.len());
     let t = truth(case);
     for l in r["locks"].as_array().unwrap() {

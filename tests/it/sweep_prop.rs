@@ -293,6 +293,7 @@ prop_compose! {
             end: len.map_or(OPEN, |l| start + l),
             scope,
             actor: Sym(10 + actor),
+            trace: Sym::NONE,
             lock: Sym(40 + lock),
             mode: if shared { Mode::Shared } else { Mode::Exclusive },
             input: 0,
