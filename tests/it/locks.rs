@@ -28,11 +28,14 @@ struct Hold {
 }
 
 /// Waits and holds of a zapsvc log, by the record convention of the corpus.
+/// (goroutine, lock) → stack of (acquired at, exclusive, trace id).
+type OpenHolds = BTreeMap<(i64, String), Vec<(i64, bool, String)>>;
+
 fn replay(path: &str) -> (Vec<Wait>, Vec<Hold>) {
     let mut waits = Vec::new();
     let mut holds = Vec::new();
     let mut pending: BTreeMap<(i64, String), usize> = BTreeMap::new();
-    let mut open: BTreeMap<(i64, String), Vec<(i64, bool, String)>> = BTreeMap::new();
+    let mut open: OpenHolds = BTreeMap::new();
     let mut recs: Vec<Value> = fixture_lines(path)
         .iter()
         .filter_map(|l| serde_json::from_str(l).ok())
