@@ -94,6 +94,11 @@ fn result(
     known: bool,
     baseline: bool,
 ) -> Value {
+    // Without a Go source location, the first log record stands in.
+    let mut locations = locations;
+    if locations.is_empty() {
+        locations.extend(related.first().cloned());
+    }
     let index = RULES.iter().position(|r| r.0 == rule).unwrap_or(0);
     let mut r = json!({
         "ruleId": rule,
@@ -142,9 +147,6 @@ impl Renderer for Sarif {
                     location(&x.source, Some(&format!("goroutine {} {}", x.actor, x.op)))
                 })
                 .collect();
-            if locs.is_empty() {
-                locs.extend(related.first().cloned());
-            }
             results.push(result(
                 &rule,
                 message,
@@ -179,9 +181,6 @@ impl Renderer for Sarif {
                 .iter()
                 .filter_map(|x| location(&x.source, Some("race report")))
                 .collect();
-            if locs.is_empty() {
-                locs.extend(related.first().cloned());
-            }
             results.push(result(
                 rule,
                 message,
@@ -215,7 +214,7 @@ impl Renderer for Sarif {
                     .collect();
                 message.push_str(&format!("; the other side: {}", others.join(", ")));
             }
-            let mut locs: Vec<Value> = c
+            let locs: Vec<Value> = c
                 .site
                 .as_deref()
                 .and_then(|s| location(s, c.func.as_deref()))
@@ -229,9 +228,6 @@ impl Renderer for Sarif {
                     Some(&format!("goroutine {} {} still open", o.actor, o.op)),
                 )
             }));
-            if locs.is_empty() {
-                locs.extend(related.first().cloned());
-            }
             results.push(result(
                 rule,
                 message,
