@@ -61,7 +61,8 @@ pub enum ScopeKey {
     All,
 }
 
-#[derive(Clone, Debug)]
+/// What the run does; `Default` is a plain `racetrail scan`.
+#[derive(Clone, Debug, Default)]
 pub struct Settings {
     pub parse: ParseOptions,
     pub sweep: SweepOptions,

@@ -9,30 +9,16 @@
 
 use libfuzzer_sys::fuzz_target;
 use racetrail::pipeline::{Settings, analyze};
-use racetrail::replay::conflicts::SweepOptions;
 use racetrail::report::{Renderer, Report, dot::Dot, json::Json, table::Table};
 use racetrail::source::Input;
 
-fn settings() -> Settings {
-    Settings {
-        parse: Default::default(),
-        sweep: SweepOptions {
-            slack: 0,
-            examples: 3,
-        },
-        one_process: false,
-        hb: false,
-        since: None,
-        until: None,
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Input::from_bytes("fuzz", data.to_vec());
     input.decompress(1 << 20);
     input.unwrap_container();
     let inputs = vec![input];
-    let an = analyze(&inputs, &settings(), &|_, _| {});
+    let an = analyze(&inputs, &Settings::default(), &|_, _| {});
     for i in &an.inputs {
         assert_eq!(
             i.lines,

@@ -104,6 +104,16 @@ pub struct SweepOptions {
     pub examples: usize,
 }
 
+impl Default for SweepOptions {
+    /// The CLI's defaults: no slack, three examples per site.
+    fn default() -> Self {
+        SweepOptions {
+            slack: 0,
+            examples: 3,
+        }
+    }
+}
+
 /// Finds the conflicts among `accesses` (with their lock sets assigned).
 pub fn find(accesses: &[Access], locksets: &Locksets, opts: SweepOptions) -> Conflicts {
     let mut order: Vec<u32> = (0..accesses.len() as u32).collect();

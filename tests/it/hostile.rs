@@ -11,24 +11,10 @@ use racetrail::source::Input;
 
 use crate::harness::{Rng, fixture};
 
-fn settings() -> Settings {
-    Settings {
-        parse: Default::default(),
-        sweep: racetrail::replay::conflicts::SweepOptions {
-            slack: 0,
-            examples: 3,
-        },
-        one_process: false,
-        hb: false,
-        since: None,
-        until: None,
-    }
-}
-
 /// Runs everything on `bytes`; returns the rendered table.
 fn run_all(bytes: Vec<u8>) -> String {
     let inputs = vec![Input::from_bytes("mutant", bytes)];
-    let an = analyze(&inputs, &settings(), &|_, _| {});
+    let an = analyze(&inputs, &Settings::default(), &|_, _| {});
     for i in &an.inputs {
         assert_eq!(
             i.lines,
