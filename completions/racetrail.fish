@@ -46,6 +46,7 @@ never\t'Never: exit 0 unless there is an error'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l mode -d 'window: overlapping access windows in time; hb: happens-before races of complete traces (STD traces, or logs of every lock, fork and join)' -r -f -a "window\t'Conflicts are windows that overlap in time'
 hb\t'Races are accesses no happens-before path orders, whatever their times'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l sampler -d 'The log sampler whose drops to recognise: FIRST/THEREAFTER/TICK per level and message (zap\'s production default), or `none` to declare the logs complete. Accesses, holds and waits where records may be missing are uncertain: their conflicts are counted as unconfirmed, never as findings' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l examples -d 'Example pairs kept per conflict site' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l input-format -d 'Read every line as this format instead of detecting it per line' -r -f -a "json\t'One JSON object per line (zap production, slog, logrus)'
 console\t'zap\'s development console encoder'
@@ -84,6 +85,7 @@ never\t'Never: exit 0 unless there is an error'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l mode -d 'window: overlapping access windows in time; hb: happens-before races of complete traces (STD traces, or logs of every lock, fork and join)' -r -f -a "window\t'Conflicts are windows that overlap in time'
 hb\t'Races are accesses no happens-before path orders, whatever their times'"
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l slack -d 'Windows that come within this of each other overlap (Go syntax: 100us, 1ms)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l sampler -d 'The log sampler whose drops to recognise: FIRST/THEREAFTER/TICK per level and message (zap\'s production default), or `none` to declare the logs complete. Accesses, holds and waits where records may be missing are uncertain: their conflicts are counted as unconfirmed, never as findings' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l examples -d 'Example pairs kept per conflict site' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l input-format -d 'Read every line as this format instead of detecting it per line' -r -f -a "json\t'One JSON object per line (zap production, slog, logrus)'
 console\t'zap\'s development console encoder'

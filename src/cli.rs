@@ -168,6 +168,7 @@ impl DumpsArgs {
             fail_on: None,
             mode: Mode::Window,
             slack: "0".into(),
+            sampler: "none".into(),
             examples: 0,
             one_process: false,
             input_format: None,
@@ -228,6 +229,14 @@ pub struct ScanArgs {
     /// Windows that come within this of each other overlap (Go syntax: 100us, 1ms).
     #[arg(long, value_name = "DURATION", default_value = "0")]
     pub slack: String,
+
+    /// The log sampler whose drops to recognise: FIRST/THEREAFTER/TICK per
+    /// level and message (zap's production default), or `none` to declare the
+    /// logs complete. Accesses, holds and waits where records may be missing
+    /// are uncertain: their conflicts are counted as unconfirmed, never as
+    /// findings.
+    #[arg(long, value_name = "SPEC", default_value = "100/100/1s")]
+    pub sampler: String,
 
     /// Example pairs kept per conflict site.
     #[arg(long, value_name = "N", default_value_t = 3)]

@@ -26,6 +26,8 @@ pub enum ConfigError {
     MaxLine,
     #[error("--{0} {1:?}: expected an RFC 3339 time or epoch seconds/ms/µs/ns")]
     Time(&'static str, String),
+    #[error("--sampler: {0}")]
+    Sampler(String),
 }
 
 #[derive(Debug)]
@@ -84,6 +86,7 @@ impl Config {
                     fields: FieldTable::new(&args.fields),
                     format: args.input_format,
                     max_line_bytes: args.max_line_bytes,
+                    messages: args.sampler != "none",
                     ..ParseOptions::default()
                 },
                 sweep: SweepOptions {
@@ -94,6 +97,10 @@ impl Config {
                 hb: args.mode == crate::cli::Mode::Hb,
                 since,
                 until,
+                sampler: match args.sampler.as_str() {
+                    "none" => None,
+                    spec => Some(spec.parse().map_err(ConfigError::Sampler)?),
+                },
             },
             filters: Filters {
                 trace: args.trace,

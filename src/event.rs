@@ -87,6 +87,9 @@ pub struct Event {
     pub kind: Kind,
     pub op: Op,
     pub mode: Mode,
+    /// Index into the rate table of an access whose record logs the
+    /// fraction of accesses kept (`sample_rate`); 0 when it logs none.
+    pub rate: u8,
 }
 
 impl Event {
@@ -103,7 +106,7 @@ mod tests {
     #[test]
     fn event_is_compact() {
         assert!(
-            std::mem::size_of::<Event>() <= 72,
+            std::mem::size_of::<Event>() <= 56,
             "{}",
             std::mem::size_of::<Event>()
         );

@@ -17,7 +17,8 @@ use crate::replay::conflicts::{self, Conflicts, SweepOptions};
 use crate::replay::contention::{self, Contention};
 use crate::replay::hb_input::{self, HbScope};
 use crate::replay::locksets::{self, Locksets};
-use crate::replay::windows::{self, Windows};
+use crate::replay::lossy::{self, Lossy, Sampler};
+use crate::replay::windows::{self, Losses, Windows};
 use crate::source::{self, Input};
 
 /// Chunks are at least this big; smaller ones cost more in merging than
@@ -62,7 +63,7 @@ pub enum ScopeKey {
 }
 
 /// What the run does; `Default` is a plain `racetrail scan`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub parse: ParseOptions,
     pub sweep: SweepOptions,
@@ -72,6 +73,46 @@ pub struct Settings {
     /// `--since` / `--until`: the replay keeps `[since, until)`.
     pub since: Option<i64>,
     pub until: Option<i64>,
+    /// The log sampler whose drops are recognised; `None` declares the
+    /// logs complete (`--sampler none`).
+    pub sampler: Option<Sampler>,
+}
+
+impl Default for Settings {
+    /// A plain `racetrail scan`.
+    fn default() -> Self {
+        Settings {
+            parse: ParseOptions::default(),
+            sweep: SweepOptions::default(),
+            one_process: false,
+            hb: false,
+            since: None,
+            until: None,
+            sampler: Some(Sampler::ZAP),
+        }
+    }
+}
+
+/// What an input shows of lost records (`inputs[].sampling`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sampling {
+    pub losses: Losses,
+    /// Intervals in which the sampler was dropping a message.
+    pub lossy_intervals: u64,
+    /// Numbers missing from a sequence of numeric pairing ids.
+    pub pair_id_gaps: u64,
+    /// Distinct `sample_rate` values below 1, in parts per million.
+    pub rates_ppm: Vec<u32>,
+}
+
+impl Sampling {
+    pub fn lost_records(&self) -> bool {
+        self.losses.any() || self.lossy_intervals > 0 || self.pair_id_gaps > 0
+    }
+
+    pub fn any(&self) -> bool {
+        self.lost_records() || !self.rates_ppm.is_empty()
+    }
 }
 
 /// Everything the report is built from.
@@ -83,6 +124,8 @@ pub struct Analysis<'a> {
     pub windows: Windows,
     pub locksets: Locksets,
     pub conflicts: Conflicts,
+    /// With sampling rates: the conflicting pairs of one key, per key and site.
+    pub same_key: Option<Conflicts>,
     pub contention: Contention,
     pub diagnostics: Vec<Diagnostic>,
     /// Race reports, with the input each came from, in input order.
@@ -96,6 +139,11 @@ pub struct Analysis<'a> {
     pub dump_scopes: Vec<Option<u32>>,
     /// All diagnostics, including those not kept in `diagnostics`.
     pub diagnostic_count: u64,
+    /// Per input: what it shows of lost records.
+    pub sampling: Vec<Sampling>,
+    /// The run's rate table in parts per million (`Access::rate` n is
+    /// `rates[n - 1]`).
+    pub rates: Vec<u32>,
     /// Wall time and resident memory (KiB, 0 when unknown) after each stage,
     /// for `--timings` (never in the report).
     pub timings: Vec<(&'static str, Duration, u64)>,
@@ -145,6 +193,8 @@ fn first_line_is_std(bytes: &[u8]) -> bool {
 
 /// How one chunk's events are renumbered into the run's ids.
 struct Renumbering {
+    /// Global rate index of each chunk-local one (index 0 stays 0).
+    rates: Vec<u8>,
     /// Lines of the input before the chunk.
     base: u32,
     input: usize,
@@ -331,6 +381,10 @@ pub fn analyze<'a>(
     let mut races = Vec::new();
     let mut dumps = Vec::new();
     let mut plans: Vec<Renumbering> = Vec::with_capacity(outs.len());
+    let mut rates: Vec<u32> = Vec::new();
+    let mut messages: FxHashMap<(ScopeKey, u64), (u32, Vec<i64>)> = FxHashMap::default();
+    let mut pair_ids: FxHashMap<ScopeKey, (u32, u64, u64, u64)> = FxHashMap::default();
+    let mut stats_lossy: Vec<u64> = vec![0; inputs.len()];
     for ((n, _), out) in jobs.iter().zip(outs.iter_mut()) {
         let n = *n as usize;
         let base = line_base[n];
@@ -370,6 +424,45 @@ pub fn analyze<'a>(
                 ScopeKey::Fields(fields)
             }
         };
+        let key_of = |local: u32| {
+            key(if local == 0 {
+                Sym::NONE
+            } else {
+                map(Sym(local))
+            })
+        };
+        for m in out.messages.drain(..) {
+            let entry = messages
+                .entry((key_of(m.scope), m.hash))
+                .or_insert_with(|| (n as u32, Vec::new()));
+            if entry.1.is_empty() {
+                entry.1 = m.times;
+            } else {
+                entry.1.extend_from_slice(&m.times);
+            }
+        }
+        for p in out.pair_ids.drain(..) {
+            let e = pair_ids
+                .entry(key_of(p.scope))
+                .or_insert((n as u32, u64::MAX, 0, 0));
+            e.1 = e.1.min(p.min);
+            e.2 = e.2.max(p.max);
+            e.3 += p.count;
+        }
+        let rate_map = std::iter::once(0)
+            .chain(
+                out.rates
+                    .iter()
+                    .map(|&ppm| match rates.iter().position(|&r| r == ppm) {
+                        Some(i) => i as u8 + 1,
+                        None if rates.len() < 255 => {
+                            rates.push(ppm);
+                            rates.len() as u8
+                        }
+                        None => 0,
+                    }),
+            )
+            .collect();
         let plain = if out.events.is_empty() {
             0
         } else {
@@ -381,6 +474,7 @@ pub fn analyze<'a>(
             .map(|&local| (local, scope_of(key(map(local)))))
             .collect();
         plans.push(Renumbering {
+            rates: rate_map,
             base,
             input: n,
             remap,
@@ -400,6 +494,7 @@ pub fn analyze<'a>(
                 ev.key = map(ev.key);
                 ev.caller = map(ev.caller);
                 ev.pair = map(ev.pair);
+                ev.rate = plan.rates[ev.rate as usize];
                 ev.line = inputs[plan.input].original_line(plan.base + ev.line);
                 ev.scope = if ev.scope == 0 {
                     plan.plain
@@ -464,6 +559,10 @@ pub fn analyze<'a>(
     });
     let mut windows = windows::build(&events);
     drop(events);
+    let lossy = settings.sampler.map_or_else(Lossy::default, |sampler| {
+        lossy_intervals(messages, &scope_ids, sampler, &mut stats_lossy)
+    });
+    windows.mark_lossy(&lossy);
     for u in &windows.unmatched {
         diagnostic_count += 1;
         diagnostics.push(Diagnostic {
@@ -484,9 +583,33 @@ pub fn analyze<'a>(
     let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
     lap("locksets");
     let conflicts = conflicts::find(&windows.accesses, &locksets, settings.sweep);
+    // Access-sampled logs: pairs of one key are kept or dropped together.
+    let same_key = (!rates.is_empty()).then(|| {
+        let opts = SweepOptions {
+            examples: 0,
+            ..settings.sweep
+        };
+        conflicts::find_same_key(&windows.accesses, &locksets, opts)
+    });
     lap("conflicts");
-    let contention = contention::analyze(&windows.holds, &windows.waits);
+    let contention = if windows.any_uncertain() {
+        // Contention, chains and deadlocks rest on certain spans only.
+        let certain = |v: &[windows::LockSpan]| -> Vec<windows::LockSpan> {
+            v.iter().filter(|s| !s.uncertain).copied().collect()
+        };
+        contention::analyze(&certain(&windows.holds), &certain(&windows.waits))
+    } else {
+        contention::analyze(&windows.holds, &windows.waits)
+    };
     lap("contention");
+    let sampling = input_sampling(
+        inputs.len(),
+        &windows,
+        &stats_lossy,
+        &pair_ids,
+        &rates,
+        &scope_ids,
+    );
     diagnostics.sort();
     Analysis {
         inputs: stats,
@@ -496,6 +619,7 @@ pub fn analyze<'a>(
         windows,
         locksets,
         conflicts,
+        same_key,
         contention,
         diagnostics,
         races,
@@ -503,6 +627,80 @@ pub fn analyze<'a>(
         dumps,
         dump_scopes,
         diagnostic_count,
+        sampling,
+        rates,
         timings,
     }
+}
+
+/// The lossy intervals of every (scope, level, message) series whose scope
+/// has events; counts them per input in `per_input`.
+fn lossy_intervals(
+    messages: FxHashMap<(ScopeKey, u64), (u32, Vec<i64>)>,
+    scope_ids: &FxHashMap<ScopeKey, u32>,
+    sampler: Sampler,
+    per_input: &mut [u64],
+) -> Lossy {
+    let series: Vec<(u32, u32, Vec<i64>)> = messages
+        .into_iter()
+        .filter(|(_, (_, t))| t.len() >= sampler.first as usize)
+        .filter_map(|((key, _), (input, t))| Some((*scope_ids.get(&key)?, input, t)))
+        .collect();
+    // (scope, input, intervals)
+    type Found = (u32, u32, Vec<(i64, i64)>);
+    let found: Vec<Found> = series
+        .into_par_iter()
+        .map(|(scope, input, mut times)| {
+            if !times.is_sorted() {
+                times.sort_unstable();
+            }
+            let mut v = Vec::new();
+            lossy::intervals(&times, sampler, &mut v);
+            (scope, input, v)
+        })
+        .collect();
+    let mut by_scope: FxHashMap<u32, Vec<(i64, i64)>> = FxHashMap::default();
+    for (scope, input, v) in found {
+        per_input[input as usize] += v.len() as u64;
+        by_scope.entry(scope).or_default().extend(v);
+    }
+    Lossy::new(by_scope)
+}
+
+/// What each input shows of lost records and sampling rates.
+fn input_sampling(
+    n: usize,
+    windows: &Windows,
+    lossy: &[u64],
+    pair_ids: &FxHashMap<ScopeKey, (u32, u64, u64, u64)>,
+    rates: &[u32],
+    scope_ids: &FxHashMap<ScopeKey, u32>,
+) -> Vec<Sampling> {
+    let mut out: Vec<Sampling> = (0..n)
+        .map(|i| Sampling {
+            losses: windows.losses.get(i).cloned().unwrap_or_default(),
+            lossy_intervals: lossy[i],
+            ..Sampling::default()
+        })
+        .collect();
+    for (key, &(input, min, max, count)) in pair_ids {
+        // A sequence: at least half the numbers of its range are used.
+        let span = max.saturating_sub(min).saturating_add(1);
+        if scope_ids.contains_key(key) && count <= span && span <= count.saturating_mul(2) {
+            out[input as usize].pair_id_gaps += span - count;
+        }
+    }
+    let mut seen: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for a in windows.accesses.iter().filter(|a| a.rate != 0) {
+        let ppm = rates[a.rate as usize - 1];
+        let v = &mut seen[a.input as usize];
+        if ppm < 1_000_000 && !v.contains(&ppm) {
+            v.push(ppm);
+        }
+    }
+    for (s, mut v) in out.iter_mut().zip(seen) {
+        v.sort_unstable();
+        s.rates_ppm = v;
+    }
+    out
 }

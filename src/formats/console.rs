@@ -61,6 +61,7 @@ pub fn scan<'a>(
         rec.set(Concept::Caller, COLUMN_RANK, false, text(c));
     }
     rec.set(Concept::Msg, COLUMN_RANK, false, text(msg));
+    rec.set(Concept::Level, COLUMN_RANK, false, text(cols[1]));
     if let Some(f) = fields {
         let at = f.as_ptr() as usize - line.as_ptr() as usize;
         json::scan_object(f, table, rec).map_err(|e| ScanError {

@@ -33,6 +33,10 @@ pub enum Concept {
     Name,
     /// A goroutine dump logged in a field.
     Stack,
+    /// The record's level: with the message, what a log sampler counts.
+    Level,
+    /// The fraction of accesses the producer kept (access-level sampling).
+    SampleRate,
     Scope,
 }
 
@@ -61,6 +65,8 @@ impl Concept {
         Concept::Child,
         Concept::Name,
         Concept::Stack,
+        Concept::Level,
+        Concept::SampleRate,
         Concept::Scope,
     ];
 
@@ -86,6 +92,8 @@ impl Concept {
             Concept::Child => "child",
             Concept::Name => "name",
             Concept::Stack => "stack",
+            Concept::Level => "level",
+            Concept::SampleRate => "sample_rate",
             Concept::Scope => "scope",
         }
     }
@@ -119,6 +127,8 @@ impl Concept {
             Concept::Child => &["child", "child_goid", "child_goroutine"],
             Concept::Name => &["name"],
             Concept::Stack => &["stack", "stacktrace", "goroutines"],
+            Concept::Level => &["level", "L", "lvl", "severity"],
+            Concept::SampleRate => &["sample_rate"],
             Concept::Scope => &["pid", "host", "hostname", "pod", "instance"],
         }
     }

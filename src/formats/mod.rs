@@ -155,6 +155,9 @@ pub struct ParseOptions {
     pub max_line_bytes: usize,
     /// Diagnostics kept per chunk (all are counted).
     pub max_diags: usize,
+    /// Keep each record's (level, message) and time, for recognising a log
+    /// sampler's drops (`--sampler none` turns it off).
+    pub messages: bool,
 }
 
 impl Default for ParseOptions {
@@ -164,6 +167,7 @@ impl Default for ParseOptions {
             format: None,
             max_line_bytes: 1 << 20,
             max_diags: 100,
+            messages: true,
         }
     }
 }
@@ -185,6 +189,120 @@ pub struct ChunkOut<'a> {
     pub dumps: Vec<Dump>,
     /// The distinct process-field symbols of the events (see `Event::scope`).
     pub scope_syms: Vec<Sym>,
+    /// The chunk's rate table in parts per million; `Event::rate` n is
+    /// `rates[n - 1]`.
+    pub rates: Vec<u32>,
+    /// Record times per (process fields, level and message), in file order.
+    pub messages: Vec<MessageSeries>,
+    message_ids: rustc_hash::FxHashMap<(u32, u64), u32>,
+    /// Numeric pairing ids of begins per process-field symbol: a sequence
+    /// with holes says records were lost.
+    pub pair_ids: Vec<PairIds>,
+}
+
+/// The times of one (scope, level, message) in a chunk.
+#[derive(Debug)]
+pub struct MessageSeries {
+    /// Chunk-local process-field symbol, 0 for none.
+    pub scope: u32,
+    /// A hash of the level and the message.
+    pub hash: u64,
+    pub times: Vec<i64>,
+}
+
+/// Numeric pairing ids seen on begins: their range and count.
+#[derive(Clone, Copy, Debug)]
+pub struct PairIds {
+    pub scope: u32,
+    pub min: u64,
+    pub max: u64,
+    pub count: u64,
+}
+
+impl ChunkOut<'_> {
+    fn note_message(&mut self, scope: u32, level: &[u8], msg: &[u8], time: i64) {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(level);
+        h.write_u8(0xff);
+        h.write(msg);
+        let hash = h.finish();
+        let next = self.messages.len() as u32;
+        let id = *self.message_ids.entry((scope, hash)).or_insert(next);
+        if id == next {
+            self.messages.push(MessageSeries {
+                scope,
+                hash,
+                times: Vec::new(),
+            });
+        }
+        self.messages[id as usize].times.push(time);
+    }
+
+    fn note_pair_id(&mut self, scope: u32, id: u64) {
+        match self.pair_ids.iter_mut().find(|p| p.scope == scope) {
+            Some(p) => {
+                p.min = p.min.min(id);
+                p.max = p.max.max(id);
+                p.count += 1;
+            }
+            None => self.pair_ids.push(PairIds {
+                scope,
+                min: id,
+                max: id,
+                count: 1,
+            }),
+        }
+    }
+
+    /// The chunk-local index (1-based) of a rate in parts per million.
+    fn rate_index(&mut self, ppm: u32) -> u8 {
+        match self.rates.iter().position(|&r| r == ppm) {
+            Some(i) => i as u8 + 1,
+            None if self.rates.len() < 255 => {
+                self.rates.push(ppm);
+                self.rates.len() as u8
+            }
+            None => 0,
+        }
+    }
+}
+
+/// A sampling rate as parts per million, from decimal text (`0.25`, `1`,
+/// `1e-1`): `None` outside (0, 1].
+pub fn rate_ppm(text: &[u8]) -> Option<u32> {
+    let s = std::str::from_utf8(text).ok()?.trim();
+    let (mant, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+        None => (s, 0),
+    };
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    // digits × 10^(exp − frac.len()) × 10^6, rounded down.
+    let digits: String = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    let shift = exp - frac.len() as i32 + 6;
+    let ppm: u128 = if digits.is_empty() {
+        0
+    } else if shift >= 0 {
+        if digits.len() as i32 + shift > 12 {
+            return None;
+        }
+        digits.parse::<u128>().ok()? * 10u128.pow(shift as u32)
+    } else {
+        let cut = (-shift) as usize;
+        if cut >= digits.len() {
+            0
+        } else {
+            digits[..digits.len() - cut].parse::<u128>().ok()?
+        }
+    };
+    (ppm > 0 && ppm <= 1_000_000).then_some(ppm as u32)
 }
 
 impl ChunkOut<'_> {
@@ -291,6 +409,7 @@ pub fn parse_chunk<'a>(
             .and_then(|t| t.get(line_no as usize - 1))
             .copied()
             .filter(|&t| t != i64::MIN);
+        let mut noted = None;
         match normalize(
             &rec,
             &opts.fields,
@@ -304,14 +423,57 @@ pub fn parse_chunk<'a>(
                 if ev.scope != 0 && !out.scope_syms.contains(&Sym(ev.scope)) {
                     out.scope_syms.push(Sym(ev.scope));
                 }
+                if matches!(ev.kind, Kind::AccessBegin | Kind::AccessSpan) {
+                    sampling_fields(&rec, &mut ev, &mut out);
+                }
+                let t = if ev.kind == Kind::AccessSpan {
+                    ev.aux
+                } else {
+                    ev.time
+                };
+                noted = Some((ev.scope, t));
                 out.events.push(ev);
             }
             Ok(None) => {}
             Err(msg) => out.diag(opts.max_diags, line_no, 1, Severity::Warning, msg),
         }
+        if opts.messages
+            && let Some(msg) = rec.get(Concept::Msg)
+        {
+            let (scope, time) = match noted {
+                Some((scope, t)) => (scope, Some(t)),
+                None => (
+                    scope_sym(&rec, &opts.fields, &mut out.interner, &mut scratch).0,
+                    time_of(&rec).ok().flatten().or(fallback),
+                ),
+            };
+            if let Some(t) = time.filter(|&t| t != i64::MIN) {
+                let level = rec.get(Concept::Level).map(|l| l.value.text());
+                let level: &[u8] = level.as_deref().unwrap_or(b"");
+                out.note_message(scope, level, &msg.value.text(), t);
+            }
+        }
     }
     out.lines = lines.line_no;
     out
+}
+
+/// What an access record says about sampling: the producer's keep rate,
+/// and a numeric pairing id (a sequence whose holes are lost records).
+fn sampling_fields(rec: &RawRecord<'_>, ev: &mut Event, out: &mut ChunkOut<'_>) {
+    if let Some(r) = rec.get(Concept::SampleRate)
+        && let Some(ppm) = rate_ppm(&r.value.text())
+    {
+        ev.rate = out.rate_index(ppm);
+    }
+    if ev.kind == Kind::AccessBegin
+        && let Some(p) = rec.get(Concept::Pair)
+        && let Ok(id) = std::str::from_utf8(&p.value.text())
+            .unwrap_or("")
+            .parse::<u64>()
+    {
+        out.note_pair_id(ev.scope, id);
+    }
 }
 
 /// A goroutine dump logged inside a JSON string field (`runtime.Stack(buf,
@@ -499,6 +661,7 @@ fn normalize<'a>(
             kind,
             op,
             mode: Mode::Exclusive,
+            rate: 0,
         }));
     }
     let time = time_of(rec)?.or(fallback_time);
@@ -517,6 +680,7 @@ fn normalize<'a>(
         kind,
         op,
         mode: Mode::Exclusive,
+        rate: 0,
     };
     match kind {
         Kind::AccessSpan => {

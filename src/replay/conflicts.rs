@@ -13,6 +13,12 @@
 //! during its life tell how many later windows it conflicted with. Counts are
 //! exact, the cost is O(n · classes · log n), and only `examples` pairs per
 //! conflict site are ever materialised.
+//!
+//! A class also carries whether its windows are uncertain (incomplete
+//! evidence) and the rate they were sampled at: a pair with an uncertain
+//! side counts in an *unconfirmed* site, and sites keep their pairs per
+//! pair of rates for the estimate of access-sampled logs. Logs without
+//! either have exactly the classes they had before.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
@@ -72,6 +78,14 @@ pub struct SiteStats {
     pub last: i64,
     /// Example pairs as access indices, earlier window first.
     pub examples: Vec<(u32, u32)>,
+    /// A side of every pair is uncertain: not a finding.
+    pub unconfirmed: bool,
+    /// Pairs per pair of rate indices (side 0's, side 1's), when the
+    /// accesses log a sampling rate.
+    pub rated: Vec<((u8, u8), u64)>,
+    /// With rates: per key, the pairs its accesses take part in (a pair of
+    /// one key counts twice), sorted — the spread of the estimate.
+    pub key_spread: Vec<u64>,
 }
 
 /// What one actor's windows on one object took part in.
@@ -93,8 +107,22 @@ pub struct Conflicts {
 }
 
 impl Conflicts {
+    /// Confirmed pairs.
     pub fn total_pairs(&self) -> u64 {
-        self.sites.iter().map(|s| s.pairs).sum()
+        self.sites
+            .iter()
+            .filter(|s| !s.unconfirmed)
+            .map(|s| s.pairs)
+            .sum()
+    }
+
+    /// Pairs with an uncertain side.
+    pub fn unconfirmed_pairs(&self) -> u64 {
+        self.sites
+            .iter()
+            .filter(|s| s.unconfirmed)
+            .map(|s| s.pairs)
+            .sum()
     }
 }
 
@@ -116,17 +144,34 @@ impl Default for SweepOptions {
 
 /// Finds the conflicts among `accesses` (with their lock sets assigned).
 pub fn find(accesses: &[Access], locksets: &Locksets, opts: SweepOptions) -> Conflicts {
+    find_grouped(accesses, locksets, opts, false)
+}
+
+/// The conflicting pairs whose two accesses have the same key, per site
+/// (one entry per key and site): what an access-sampled log's estimate
+/// weighs differently, since one key is kept or dropped as a whole.
+pub fn find_same_key(accesses: &[Access], locksets: &Locksets, opts: SweepOptions) -> Conflicts {
+    find_grouped(accesses, locksets, opts, true)
+}
+
+fn find_grouped(
+    accesses: &[Access],
+    locksets: &Locksets,
+    opts: SweepOptions,
+    by_key: bool,
+) -> Conflicts {
     let mut order: Vec<u32> = (0..accesses.len() as u32).collect();
     let key = |i: &u32| {
         let a = &accesses[*i as usize];
         let nonzero = a.end.saturating_add(opts.slack) > a.start;
-        (a.scope, a.object, a.start, nonzero, a.input, a.line)
+        let k = if by_key { a.key } else { Sym::NONE };
+        (a.scope, a.object, k, a.start, nonzero, a.input, a.line)
     };
     order.par_sort_unstable_by_key(key);
     let groups: Vec<&[u32]> = order
         .chunk_by(|x, y| {
             let (a, b) = (&accesses[*x as usize], &accesses[*y as usize]);
-            (a.scope, a.object) == (b.scope, b.object)
+            (a.scope, a.object) == (b.scope, b.object) && (!by_key || a.key == b.key)
         })
         .collect();
     let parts: Vec<Conflicts> = groups
@@ -141,9 +186,13 @@ pub fn find(accesses: &[Access], locksets: &Locksets, opts: SweepOptions) -> Con
     out
 }
 
+/// What besides site and lock set tells classes apart: uncertainty and rate.
+type Tag = (bool, u8);
+
 struct Class {
     site: u32,
     lockset: u32,
+    tag: Tag,
     active: u32,
     active_by_actor: FxHashMap<Sym, u32>,
     /// Active windows in arrival order, with departed ones removed lazily.
@@ -157,7 +206,12 @@ struct Class {
 struct SiteAcc {
     pairs: u64,
     examples: Vec<(u32, u32)>,
+    /// Per (rate of the lower site's side, of the other's).
+    rated: FxHashMap<(u8, u8), u64>,
 }
+
+/// A site pair, lower site first, and whether it is unconfirmed.
+type PairKey = ((u32, u32), bool);
 
 struct Sweep<'a> {
     acc: &'a [Access],
@@ -168,14 +222,14 @@ struct Sweep<'a> {
     sites: Vec<Site>,
     site_ids: FxHashMap<Site, u32>,
     classes: Vec<Class>,
-    class_ids: FxHashMap<(u32, u32), u32>,
+    class_ids: FxHashMap<(u32, u32, Tag), u32>,
     /// `compat[i][j]`: windows of classes i and j can conflict.
     compat: Vec<Vec<bool>>,
     class_of: Vec<u32>,
     gone: Vec<bool>,
-    pairs: FxHashMap<(u32, u32), SiteAcc>,
-    /// (sweep position, partner site, partner count)
-    partners: Vec<(u32, u32, u64)>,
+    pairs: FxHashMap<PairKey, SiteAcc>,
+    /// (sweep position, partner site, unconfirmed, partner count)
+    partners: Vec<(u32, u32, bool, u64)>,
 }
 
 impl<'a> Sweep<'a> {
@@ -208,13 +262,15 @@ impl<'a> Sweep<'a> {
             self.sites.push(site);
             next
         });
-        if let Some(&c) = self.class_ids.get(&(site, a.lockset)) {
+        let tag = (a.uncertain, a.rate);
+        if let Some(&c) = self.class_ids.get(&(site, a.lockset, tag)) {
             return c;
         }
         let c = self.classes.len() as u32;
         self.classes.push(Class {
             site,
             lockset: a.lockset,
+            tag,
             active: 0,
             active_by_actor: FxHashMap::default(),
             members: Vec::new(),
@@ -222,7 +278,7 @@ impl<'a> Sweep<'a> {
             arrivals: Vec::new(),
             arrivals_by_actor: FxHashMap::default(),
         });
-        self.class_ids.insert((site, a.lockset), c);
+        self.class_ids.insert((site, a.lockset, tag), c);
         let write = |k: &Class, sites: &[Site]| sites[k.site as usize].0.is_write();
         let new = &self.classes[c as usize];
         let row: Vec<bool> = self
@@ -276,7 +332,10 @@ impl<'a> Sweep<'a> {
     /// Counts the active windows `pos` conflicts with, per partner class.
     fn arrive(&mut self, pos: u32, c: u32) {
         let a = self.access(pos);
-        let my_site = self.classes[c as usize].site;
+        let (my_site, my_tag) = {
+            let me = &self.classes[c as usize];
+            (me.site, me.tag)
+        };
         for k in 0..self.classes.len() {
             let class = &self.classes[k];
             if class.active == 0 || !self.compat[c as usize][k] {
@@ -287,13 +346,19 @@ impl<'a> Sweep<'a> {
             if n == 0 {
                 continue;
             }
-            let key = ordered(my_site, class.site);
+            let unconfirmed = my_tag.0 || class.tag.0;
+            let key = (ordered(my_site, class.site), unconfirmed);
             let want = self.opts.examples;
             let site_acc = self.pairs.entry(key).or_insert(SiteAcc {
                 pairs: 0,
                 examples: Vec::new(),
+                rated: FxHashMap::default(),
             });
             site_acc.pairs += n;
+            if my_tag.1 != 0 || class.tag.1 != 0 {
+                let rates = rates_in_order(my_site, my_tag.1, class.site, class.tag.1);
+                *site_acc.rated.entry(rates).or_default() += n;
+            }
             if site_acc.examples.len() < want {
                 for &b in &class.members {
                     if site_acc.examples.len() >= want {
@@ -308,7 +373,7 @@ impl<'a> Sweep<'a> {
                     }
                 }
             }
-            self.partners.push((pos, class.site, n));
+            self.partners.push((pos, class.site, unconfirmed, n));
         }
     }
 
@@ -317,6 +382,7 @@ impl<'a> Sweep<'a> {
     fn leave(&mut self, pos: u32) {
         let a = self.access(pos);
         let c = self.class_of[pos as usize] as usize;
+        let mine = self.classes[c].tag.0;
         for k in 0..self.classes.len() {
             if !self.compat[c][k] {
                 continue;
@@ -332,7 +398,9 @@ impl<'a> Sweep<'a> {
                 .get(&a.actor)
                 .map_or(0, |v| after(v));
             if total > same {
-                self.partners.push((pos, class.site, total - same));
+                let unconfirmed = mine || class.tag.0;
+                self.partners
+                    .push((pos, class.site, unconfirmed, total - same));
             }
         }
         let class = &mut self.classes[c];
@@ -352,10 +420,23 @@ impl<'a> Sweep<'a> {
     fn finish(mut self) -> Conflicts {
         let first = self.access(0);
         let (scope, object) = (first.scope, first.object);
-        let mut stats: FxHashMap<(u32, u32), SiteStats> = FxHashMap::default();
+        let mut stats: FxHashMap<PairKey, SiteStats> = FxHashMap::default();
         for (key, acc) in self.pairs.drain() {
-            let (s0, s1) = (self.sites[key.0 as usize], self.sites[key.1 as usize]);
+            let ((k0, k1), unconfirmed) = key;
+            let (s0, s1) = (self.sites[k0 as usize], self.sites[k1 as usize]);
             let sides = if s0 <= s1 { [s0, s1] } else { [s1, s0] };
+            let mut rated: Vec<((u8, u8), u64)> = acc
+                .rated
+                .into_iter()
+                .map(|((r0, r1), n)| {
+                    if s0 <= s1 {
+                        ((r0, r1), n)
+                    } else {
+                        ((r1, r0), n)
+                    }
+                })
+                .collect();
+            rated.sort_unstable();
             stats.insert(
                 key,
                 SiteStats {
@@ -369,18 +450,25 @@ impl<'a> Sweep<'a> {
                     first: i64::MAX,
                     last: i64::MIN,
                     examples: acc.examples,
+                    unconfirmed,
+                    rated,
+                    key_spread: Vec::new(),
                 },
             );
         }
+        let mut spread: FxHashMap<(PairKey, Sym), u64> = FxHashMap::default();
         let mut actors: FxHashMap<Sym, ActorStats> = FxHashMap::default();
         self.partners.sort_unstable();
-        for group in self.partners.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
-            let (pos, partner, _) = group[0];
-            let n: u64 = group.iter().map(|g| g.2).sum();
+        for group in self
+            .partners
+            .chunk_by(|x, y| (x.0, x.1, x.2) == (y.0, y.1, y.2))
+        {
+            let (pos, partner, unconfirmed, _) = group[0];
+            let n: u64 = group.iter().map(|g| g.3).sum();
             let a = self.access(pos);
             let my_site = self.classes[self.class_of[pos as usize] as usize].site;
             let s = stats
-                .get_mut(&ordered(my_site, partner))
+                .get_mut(&(ordered(my_site, partner), unconfirmed))
                 .expect("a partner count implies a counted site pair");
             s.actors.insert(a.actor);
             if !a.trace.is_none() {
@@ -388,6 +476,14 @@ impl<'a> Sweep<'a> {
             }
             s.first = s.first.min(a.start);
             s.last = s.last.max(a.start);
+            if !s.rated.is_empty() {
+                *spread
+                    .entry(((ordered(my_site, partner), unconfirmed), a.key))
+                    .or_default() += n;
+            }
+            if unconfirmed {
+                continue;
+            }
             let st = actors.entry(a.actor).or_insert_with(|| ActorStats {
                 scope,
                 object,
@@ -402,12 +498,28 @@ impl<'a> Sweep<'a> {
                 st.traces.insert(a.trace);
             }
         }
+        for ((site, _), n) in spread {
+            stats.get_mut(&site).expect("counted").key_spread.push(n);
+        }
+        for s in stats.values_mut() {
+            s.key_spread.sort_unstable();
+        }
         // Each pair was counted once per side in `actors`; the per-actor
         // figure is "pairs that include one of this actor's windows".
         Conflicts {
             sites: stats.into_values().collect(),
             actors: actors.into_values().collect(),
         }
+    }
+}
+
+/// The rates of a pair in the order of its sites (lower site first; for one
+/// site with itself, lower rate first).
+fn rates_in_order(site_a: u32, rate_a: u8, site_b: u32, rate_b: u8) -> (u8, u8) {
+    if site_a < site_b || (site_a == site_b && rate_a <= rate_b) {
+        (rate_a, rate_b)
+    } else {
+        (rate_b, rate_a)
     }
 }
 

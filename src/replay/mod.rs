@@ -7,4 +7,5 @@ pub mod contention;
 pub mod hb;
 pub mod hb_input;
 pub mod locksets;
+pub mod lossy;
 pub mod windows;

@@ -5,6 +5,18 @@
 //! is a whole window. A hold runs from `lock_acquired` to the innermost
 //! matching `lock_released` of the same (scope, actor, lock). Windows and
 //! holds still open at the end of the input stay open (`OPEN`).
+//!
+//! Logs lose records (samplers, rotation), so what the replay cannot see
+//! whole is *uncertain* and never confirms a finding. A goroutine does one
+//! thing at a time: a window whose end is missing ends, at the latest, at the
+//! actor's next record that is not a begin…end pair nested inside it, and a
+//! wait whose acquire is missing at the actor's next record; both are then
+//! uncertain. A hold whose release is missing while its actor acquires or
+//! waits for the lock again ends there, uncertain; a release without its
+//! acquire makes the actor's accesses since its previous event on that lock
+//! uncertain (they may have been inside the lost hold). What stays open
+//! because its actor logs nothing more (a crash, a real deadlock) is not
+//! uncertain by itself.
 
 use rustc_hash::FxHashMap;
 
@@ -33,6 +45,11 @@ pub struct Access {
     pub end_input: u32,
     pub end_line: u32,
     pub op: Op,
+    /// Index into the run's rate table: the producer kept this access with
+    /// that probability (`sample_rate`); 0 when the log says nothing.
+    pub rate: u8,
+    /// Its window rests on incomplete evidence (see the module doc).
+    pub uncertain: bool,
     /// Index into the run's [`Locksets`](super::locksets::Locksets).
     pub lockset: u32,
 }
@@ -58,6 +75,8 @@ pub struct LockSpan {
     pub mode: Mode,
     pub input: u32,
     pub line: u32,
+    /// Its end rests on incomplete evidence: it builds no contention.
+    pub uncertain: bool,
 }
 
 pub type Hold = LockSpan;
@@ -76,7 +95,29 @@ impl LockSpan {
             mode: ev.mode,
             input: ev.input,
             line: ev.line,
+            uncertain: false,
         }
+    }
+}
+
+/// Signs of lost records found by the replay, per input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Losses {
+    /// Access ends without their begin.
+    pub unmatched_ends: u64,
+    /// Lock releases without their acquire.
+    pub unmatched_releases: u64,
+    /// Begins whose actor logs on without ending them.
+    pub unended_accesses: u64,
+    /// Waits whose actor logs on without acquiring.
+    pub unacquired_waits: u64,
+    /// Holds whose actor acquires or waits for the lock again unreleased.
+    pub unreleased_holds: u64,
+}
+
+impl Losses {
+    pub fn any(&self) -> bool {
+        *self != Losses::default()
     }
 }
 
@@ -98,6 +139,18 @@ pub struct Windows {
     pub names: FxHashMap<(u32, Sym), Sym>,
     /// Access and lock events replayed (records that only name things excluded).
     pub events: usize,
+    /// Per input (indexed by input; shorter when the last inputs lost nothing).
+    pub losses: Vec<Losses>,
+}
+
+impl Windows {
+    fn loss(&mut self, input: u32) -> &mut Losses {
+        let i = input as usize;
+        if self.losses.len() <= i {
+            self.losses.resize(i + 1, Losses::default());
+        }
+        &mut self.losses[i]
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,6 +165,8 @@ pub fn build(events: &[Event]) -> Windows {
     let mut open_access: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
     let mut open_hold: FxHashMap<(u32, Sym, Sym), Vec<u32>> = FxHashMap::default();
     let mut open_wait: FxHashMap<(u32, Sym, Sym), u32> = FxHashMap::default();
+    let mut last_lock_event: FxHashMap<(u32, Sym, Sym), i64> = FxHashMap::default();
+    let mut lost_holds: Vec<LostHold> = Vec::new();
     for ev in events {
         if ev.kind != Kind::Name {
             w.events += 1;
@@ -137,6 +192,8 @@ pub fn build(events: &[Event]) -> Windows {
                     end_input: ev.input,
                     end_line: 0,
                     op: ev.op,
+                    rate: ev.rate,
+                    uncertain: false,
                     lockset: 0,
                 });
                 if ev.kind == Kind::AccessBegin {
@@ -157,14 +214,19 @@ pub fn build(events: &[Event]) -> Windows {
                     a.end_input = ev.input;
                     a.end_line = ev.line;
                 }
-                None => w.unmatched.push(Unmatched {
-                    input: ev.input,
-                    line: ev.line,
-                    message: "access end without a matching begin; ignored",
-                }),
+                None => {
+                    w.loss(ev.input).unmatched_ends += 1;
+                    w.unmatched.push(Unmatched {
+                        input: ev.input,
+                        line: ev.line,
+                        message: "access end without a matching begin; ignored",
+                    })
+                }
             },
             Kind::LockAcquired => {
                 let key = (ev.scope, ev.actor, ev.object);
+                last_lock_event.insert(key, ev.time);
+                release_unreleased(&mut w, &mut open_hold, ev);
                 match open_wait.remove(&key) {
                     Some(i) => w.waits[i as usize].end = ev.time.max(w.waits[i as usize].start),
                     None if ev.aux != i64::MIN => {
@@ -180,28 +242,41 @@ pub fn build(events: &[Event]) -> Windows {
                     .push(idx);
             }
             Kind::LockReleased => {
-                match open_hold
-                    .get_mut(&(ev.scope, ev.actor, ev.object))
-                    .and_then(Vec::pop)
-                {
+                let key = (ev.scope, ev.actor, ev.object);
+                let since = last_lock_event.insert(key, ev.time);
+                match open_hold.get_mut(&key).and_then(Vec::pop) {
                     Some(idx) => {
                         let h = &mut w.holds[idx as usize];
                         h.end = ev.time.max(h.start);
                     }
-                    None => w.unmatched.push(Unmatched {
-                        input: ev.input,
-                        line: ev.line,
-                        message: "lock released without a matching acquire; ignored",
-                    }),
+                    None => {
+                        // The acquire was lost: what the actor did since its
+                        // previous event on this lock may have been inside.
+                        lost_holds.push(LostHold {
+                            scope: ev.scope,
+                            actor: ev.actor,
+                            from: since.unwrap_or(i64::MIN),
+                            to: ev.time,
+                        });
+                        w.loss(ev.input).unmatched_releases += 1;
+                        w.unmatched.push(Unmatched {
+                            input: ev.input,
+                            line: ev.line,
+                            message: "lock released without a matching acquire; ignored",
+                        })
+                    }
                 }
             }
             Kind::LockWait => {
+                last_lock_event.insert((ev.scope, ev.actor, ev.object), ev.time);
+                release_unreleased(&mut w, &mut open_hold, ev);
                 let i = w.waits.len() as u32;
                 w.waits.push(LockSpan::of(ev, ev.time, OPEN));
-                if let Some(old) = open_wait.insert((ev.scope, ev.actor, ev.object), i) {
-                    // Its acquisition was never logged: it blames nothing.
-                    let old = &mut w.waits[old as usize];
-                    old.end = old.start;
+                if open_wait
+                    .insert((ev.scope, ev.actor, ev.object), i)
+                    .is_some()
+                {
+                    // The first one's acquire was lost; the bound below ends it.
                     w.unmatched.push(Unmatched {
                         input: ev.input,
                         line: ev.line,
@@ -215,10 +290,205 @@ pub fn build(events: &[Event]) -> Windows {
             }
         }
     }
+    bound_unended(&mut w, events);
+    mark_lost_holds(&mut w.accesses, &lost_holds);
     w
 }
 
+/// A hold whose acquire was lost: its actor, and the time range in which
+/// the acquire must lie and the hold must end.
+struct LostHold {
+    scope: u32,
+    actor: Sym,
+    from: i64,
+    to: i64,
+}
+
+/// Go's mutexes are not reentrant: an actor that acquires or waits for a
+/// lock it still holds (exclusively, or wants it exclusively) released it in
+/// a record that was lost. Its open holds end here, uncertain.
+fn release_unreleased(
+    w: &mut Windows,
+    open_hold: &mut FxHashMap<(u32, Sym, Sym), Vec<u32>>,
+    ev: &Event,
+) {
+    let Some(stack) = open_hold.get_mut(&(ev.scope, ev.actor, ev.object)) else {
+        return;
+    };
+    if stack.is_empty() {
+        return;
+    }
+    let exclusive = ev.mode == Mode::Exclusive
+        || stack
+            .iter()
+            .any(|&h| w.holds[h as usize].mode == Mode::Exclusive);
+    if !exclusive {
+        return; // read locks may nest
+    }
+    for h in stack.drain(..) {
+        let h = &mut w.holds[h as usize];
+        h.end = ev.time.max(h.start);
+        h.uncertain = true;
+    }
+    w.loss(ev.input).unreleased_holds += 1;
+}
+
+/// One record of an actor, for bounding what it left open.
+#[derive(Clone, Copy)]
+struct ActorRecord {
+    /// (time, input, line)
+    key: (i64, u32, u32),
+    kind: Kind,
+}
+
+/// Ends windows and waits whose end or acquire is missing at their actor's
+/// next record (see the module doc). Costs nothing when nothing is open.
+fn bound_unended(w: &mut Windows, events: &[Event]) {
+    let mut actors: FxHashMap<(u32, Sym), Vec<ActorRecord>> = FxHashMap::default();
+    for a in w.accesses.iter().filter(|a| a.is_open()) {
+        actors.entry((a.scope, a.actor)).or_default();
+    }
+    for x in w.waits.iter().filter(|x| x.end == OPEN) {
+        actors.entry((x.scope, x.actor)).or_default();
+    }
+    if actors.is_empty() {
+        return;
+    }
+    // Open things by their record, to find them in the second walk.
+    let open_accesses: FxHashMap<(u32, u32), u32> = (0..w.accesses.len() as u32)
+        .filter(|&i| w.accesses[i as usize].is_open())
+        .map(|i| {
+            (
+                (w.accesses[i as usize].input, w.accesses[i as usize].line),
+                i,
+            )
+        })
+        .collect();
+    let open_waits: FxHashMap<(u32, u32), usize> = (0..w.waits.len())
+        .filter(|&i| w.waits[i].end == OPEN)
+        .map(|i| ((w.waits[i].input, w.waits[i].line), i))
+        .collect();
+    let mut access_at: Vec<(u32, (u32, Sym), usize)> = Vec::new();
+    let mut wait_at: Vec<(usize, (u32, Sym), usize)> = Vec::new();
+    let mut begin_of: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    for ev in events {
+        if ev.kind == Kind::Name {
+            continue;
+        }
+        let Some(list) = actors.get_mut(&(ev.scope, ev.actor)) else {
+            continue;
+        };
+        let at = (ev.input, ev.line);
+        if matches!(ev.kind, Kind::AccessBegin | Kind::AccessSpan) {
+            if let Some(&i) = open_accesses.get(&at) {
+                access_at.push((i, (ev.scope, ev.actor), list.len()));
+            } else if ev.kind == Kind::AccessBegin {
+                begin_of.insert(at, list.len() as u32);
+            }
+        }
+        if ev.kind == Kind::LockWait
+            && let Some(&i) = open_waits.get(&at)
+        {
+            wait_at.push((i, (ev.scope, ev.actor), list.len()));
+        }
+        list.push(ActorRecord {
+            key: ev.order_key(),
+            kind: ev.kind,
+        });
+    }
+    // Closed windows by their begin record, for skipping nested pairs.
+    let closed: FxHashMap<(u32, u32), (i64, u32, u32)> = if begin_of.is_empty() {
+        FxHashMap::default()
+    } else {
+        w.accesses
+            .iter()
+            .filter(|a| a.end_line != 0 && begin_of.contains_key(&(a.input, a.line)))
+            .map(|a| ((a.input, a.line), (a.end, a.end_input, a.end_line)))
+            .collect()
+    };
+    for (idx, key, pos) in access_at {
+        let list = &actors[&key];
+        let mut j = pos + 1;
+        let bound = loop {
+            let Some(r) = list.get(j) else { break None };
+            if r.kind == Kind::AccessBegin
+                && let Some(&end) = closed.get(&(r.key.1, r.key.2))
+            {
+                // A nested begin…end pair: skip past its end record.
+                while list.get(j).is_some_and(|r| r.key <= end) {
+                    j += 1;
+                }
+                continue;
+            }
+            break Some(r.key.0);
+        };
+        if let Some(t) = bound {
+            let a = &mut w.accesses[idx as usize];
+            a.end = t.max(a.start);
+            a.uncertain = true;
+            let input = a.input;
+            w.loss(input).unended_accesses += 1;
+        }
+    }
+    for (i, key, pos) in wait_at {
+        if w.waits[i].end != OPEN {
+            continue;
+        }
+        if let Some(r) = actors[&key].get(pos + 1) {
+            let x = &mut w.waits[i];
+            x.end = r.key.0.max(x.start);
+            x.uncertain = true;
+            let input = x.input;
+            w.loss(input).unacquired_waits += 1;
+        }
+    }
+}
+
+/// Marks the accesses that may have been inside a hold whose acquire was lost.
+fn mark_lost_holds(accesses: &mut [Access], lost: &[LostHold]) {
+    if lost.is_empty() {
+        return;
+    }
+    let mut by_actor: FxHashMap<(u32, Sym), Vec<(i64, i64)>> = FxHashMap::default();
+    for l in lost {
+        by_actor
+            .entry((l.scope, l.actor))
+            .or_default()
+            .push((l.from, l.to));
+    }
+    for a in accesses.iter_mut() {
+        if let Some(spans) = by_actor.get(&(a.scope, a.actor))
+            && spans.iter().any(|&(f, t)| a.start <= t && a.end >= f)
+        {
+            a.uncertain = true;
+        }
+    }
+}
+
 impl Windows {
+    /// Marks what overlaps a lossy interval of its scope as uncertain.
+    pub fn mark_lossy(&mut self, lossy: &super::lossy::Lossy) {
+        if lossy.is_empty() {
+            return;
+        }
+        for a in &mut self.accesses {
+            if lossy.overlaps(a.scope, a.start, a.end) {
+                a.uncertain = true;
+            }
+        }
+        for s in self.holds.iter_mut().chain(self.waits.iter_mut()) {
+            if lossy.overlaps(s.scope, s.start, s.end) {
+                s.uncertain = true;
+            }
+        }
+    }
+
+    /// Whether any window, hold or wait is uncertain.
+    pub fn any_uncertain(&self) -> bool {
+        self.accesses.iter().any(|a| a.uncertain)
+            || self.holds.iter().chain(&self.waits).any(|s| s.uncertain)
+    }
+
     /// Keeps what lies in `[from, to)`, cut at the bounds: windows, holds and
     /// waits that reach past a bound end (or start) there.
     pub fn clip(&mut self, from: i64, to: i64) {

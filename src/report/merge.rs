@@ -53,8 +53,7 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
     };
 
     let inputs = all("inputs");
-    let mut sites = all("conflict_sites");
-    sites.sort_by(|a, b| {
+    let by_size = |a: &Value, b: &Value| {
         u(&b["conflicts"]).cmp(&u(&a["conflicts"])).then_with(|| {
             (s(&a["scope"]), s(&a["object"]), sides(a)).cmp(&(
                 s(&b["scope"]),
@@ -62,7 +61,11 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
                 sides(b),
             ))
         })
-    });
+    };
+    let mut sites = all("conflict_sites");
+    sites.sort_by(by_size);
+    let mut unconfirmed = all("unconfirmed_sites");
+    unconfirmed.sort_by(by_size);
     let mut conflicts: Vec<Value> = sites
         .iter()
         .flat_map(|x| arr(x, "examples").cloned())
@@ -166,12 +169,38 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
     summary.insert("deadlocks".into(), deadlocks.len().into());
     summary.insert("parse_errors".into(), sum("parse_errors").into());
     summary.insert("diagnostics".into(), sum("diagnostics").into());
+    summary.insert(
+        "sampled".into(),
+        docs.iter()
+            .any(|(_, d)| d["summary"]["sampled"] == true)
+            .into(),
+    );
+    summary.insert(
+        "unconfirmed".into(),
+        unconfirmed
+            .iter()
+            .map(|x| u(&x["conflicts"]))
+            .sum::<u64>()
+            .into(),
+    );
+    summary.insert("unconfirmed_sites".into(), unconfirmed.len().into());
+    if sites.iter().any(|x| x.get("estimate").is_some()) {
+        let est: u64 = sites
+            .iter()
+            .map(|x| match x.get("estimate") {
+                Some(e) => u(&e["conflicts"]),
+                None => u(&x["conflicts"]),
+            })
+            .sum();
+        summary.insert("estimated_conflicts".into(), est.into());
+    }
 
     let mut out = Map::new();
     out.insert("schema".into(), SCHEMA.into());
     out.insert("inputs".into(), inputs.into());
     out.insert("summary".into(), summary.into());
     out.insert("conflict_sites".into(), sites.into());
+    out.insert("unconfirmed_sites".into(), unconfirmed.into());
     out.insert("conflicts".into(), conflicts.into());
     out.insert("races".into(), races.into());
     out.insert("crashes".into(), crashes.into());

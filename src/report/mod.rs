@@ -56,6 +56,9 @@ pub struct Report {
     pub inputs: Vec<InputReport>,
     pub summary: Summary,
     pub conflict_sites: Vec<ConflictSite>,
+    /// Conflicts with an uncertain side (records may be missing): counted,
+    /// never findings.
+    pub unconfirmed_sites: Vec<ConflictSite>,
     pub conflicts: Vec<Conflict>,
     pub races: Vec<runtime::RaceSite>,
     pub crashes: Vec<runtime::Crash>,
@@ -88,6 +91,76 @@ pub struct InputReport {
     pub parse_errors: u64,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
+    pub sampling: SamplingReport,
+}
+
+/// What an input shows of lost records; zero counts are left out.
+#[derive(Debug, Serialize)]
+pub struct SamplingReport {
+    /// Records were lost or sampled away: counts from this input are lower
+    /// bounds.
+    pub lost_records: bool,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unmatched_ends: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unmatched_releases: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unended_accesses: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unacquired_waits: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unreleased_holds: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lossy_intervals: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pair_id_gaps: u64,
+    /// `sample_rate` values below 1 that the access records log.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sample_rates: Vec<f64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl SamplingReport {
+    fn of(s: &crate::pipeline::Sampling) -> SamplingReport {
+        SamplingReport {
+            lost_records: s.any(),
+            unmatched_ends: s.losses.unmatched_ends,
+            unmatched_releases: s.losses.unmatched_releases,
+            unended_accesses: s.losses.unended_accesses,
+            unacquired_waits: s.losses.unacquired_waits,
+            unreleased_holds: s.losses.unreleased_holds,
+            lossy_intervals: s.lossy_intervals,
+            pair_id_gaps: s.pair_id_gaps,
+            sample_rates: s.rates_ppm.iter().map(|&p| p as f64 / 1e6).collect(),
+        }
+    }
+
+    /// Why counts are lower bounds, in a few words.
+    pub fn reasons(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        let mut say = |n: u64, what: &str| {
+            if n > 0 {
+                v.push(format!("{n} {what}"));
+            }
+        };
+        say(
+            self.lossy_intervals,
+            "intervals where a log sampler dropped records",
+        );
+        say(self.unended_accesses, "accesses whose end is missing");
+        say(self.unmatched_ends, "access ends without their begin");
+        say(
+            self.unmatched_releases,
+            "lock releases without their acquire",
+        );
+        say(self.unacquired_waits, "lock waits whose acquire is missing");
+        say(self.unreleased_holds, "holds whose release is missing");
+        say(self.pair_id_gaps, "access ids missing from their sequence");
+        v
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -110,6 +183,14 @@ pub struct Summary {
     pub deadlocks: u64,
     pub parse_errors: u64,
     pub diagnostics: u64,
+    /// An input shows lost records: every count is a lower bound.
+    pub sampled: bool,
+    /// Conflicting pairs with an uncertain side (in `unconfirmed_sites`).
+    pub unconfirmed: u64,
+    pub unconfirmed_sites: u64,
+    /// Access-sampled logs: the estimated true number of conflicting pairs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_conflicts: Option<u64>,
     /// With `--baseline`: findings it already has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_findings: Option<u64>,
@@ -142,7 +223,23 @@ pub struct ConflictSite {
     pub trace_count: u64,
     pub first_ns: i64,
     pub last_ns: i64,
+    /// Access-sampled logs: the site's estimated true pair count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<Estimate>,
     pub examples: Vec<Conflict>,
+}
+
+/// The true pair count of a site estimated from an access-sampled log: each
+/// kept pair weighs 1/P(both kept) — P = min(rate_a, rate_b) for one key
+/// (kept or dropped as a whole), rate_a·rate_b for two — with an interval of
+/// about 95% from the spread of the pairs over keys.
+#[derive(Clone, Debug, Serialize)]
+pub struct Estimate {
+    pub conflicts: u64,
+    pub low: u64,
+    pub high: u64,
+    /// The rates the site's accesses were kept at.
+    pub rates: Vec<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -381,74 +478,81 @@ impl Report {
             }
         };
 
-        let mut sites: Vec<ConflictSite> = an
+        let same_key = same_key_pairs(an);
+        let site_of = |s: &SiteStats| {
+            let scope = an.scope_name(s.scope);
+            let object = sym(s.object);
+            let sides = s.sides.map(|(op, caller)| Side {
+                op: op.name(),
+                site: site_name(caller),
+            });
+            let mut fp = vec![
+                "conflict",
+                sides[0].op,
+                &sides[0].site,
+                sides[1].op,
+                &sides[1].site,
+            ];
+            // The map's name is stable between runs; its address is not.
+            let object_name = an.name_of(s.scope, s.object);
+            match &object_name {
+                Some(n) => fp.push(n),
+                None if !is_address_like(&object) => fp.push(&object),
+                None => {}
+            }
+            let fingerprint = format!("{:016x}", fnv1a(&fp));
+            let id = format!(
+                "{:012x}",
+                fnv1a(&[
+                    &scope,
+                    &object,
+                    sides[0].op,
+                    &sides[0].site,
+                    sides[1].op,
+                    &sides[1].site
+                ]) >> 16
+            );
+            let traces = smallest(&an.interner, s.traces.iter().copied(), MAX_TRACES);
+            ConflictSite {
+                id,
+                fingerprint,
+                known: false,
+                kind: s.kind.name(),
+                object_name,
+                scope,
+                object,
+                sides,
+                conflicts: s.pairs,
+                actors: s.actors.len() as u64,
+                trace_count: s.traces.len() as u64,
+                traces,
+                first_ns: s.first,
+                last_ns: s.last,
+                estimate: estimate(an, s, &same_key),
+                examples: s
+                    .examples
+                    .iter()
+                    .filter(|&&(x, y)| f.example(&accesses[x as usize], &accesses[y as usize]))
+                    .map(|&e| example(s, e))
+                    .collect(),
+            }
+        };
+        let order = |a: &ConflictSite, b: &ConflictSite| {
+            b.conflicts
+                .cmp(&a.conflicts)
+                .then_with(|| (&a.scope, &a.object, &a.sides).cmp(&(&b.scope, &b.object, &b.sides)))
+        };
+        let (confirmed, unconfirmed): (Vec<&SiteStats>, Vec<&SiteStats>) = an
             .conflicts
             .sites
             .iter()
             .filter(|s| f.site(s))
-            .map(|s| {
-                let scope = an.scope_name(s.scope);
-                let object = sym(s.object);
-                let sides = s.sides.map(|(op, caller)| Side {
-                    op: op.name(),
-                    site: site_name(caller),
-                });
-                let mut fp = vec![
-                    "conflict",
-                    sides[0].op,
-                    &sides[0].site,
-                    sides[1].op,
-                    &sides[1].site,
-                ];
-                // The map's name is stable between runs; its address is not.
-                let object_name = an.name_of(s.scope, s.object);
-                match &object_name {
-                    Some(n) => fp.push(n),
-                    None if !is_address_like(&object) => fp.push(&object),
-                    None => {}
-                }
-                let fingerprint = format!("{:016x}", fnv1a(&fp));
-                let id = format!(
-                    "{:012x}",
-                    fnv1a(&[
-                        &scope,
-                        &object,
-                        sides[0].op,
-                        &sides[0].site,
-                        sides[1].op,
-                        &sides[1].site
-                    ]) >> 16
-                );
-                let traces = smallest(&an.interner, s.traces.iter().copied(), MAX_TRACES);
-                ConflictSite {
-                    id,
-                    fingerprint,
-                    known: false,
-                    kind: s.kind.name(),
-                    object_name,
-                    scope,
-                    object,
-                    sides,
-                    conflicts: s.pairs,
-                    actors: s.actors.len() as u64,
-                    trace_count: s.traces.len() as u64,
-                    traces,
-                    first_ns: s.first,
-                    last_ns: s.last,
-                    examples: s
-                        .examples
-                        .iter()
-                        .filter(|&&(x, y)| f.example(&accesses[x as usize], &accesses[y as usize]))
-                        .map(|&e| example(s, e))
-                        .collect(),
-                }
-            })
-            .collect();
-        sites.sort_by(|a, b| {
-            b.conflicts
-                .cmp(&a.conflicts)
-                .then_with(|| (&a.scope, &a.object, &a.sides).cmp(&(&b.scope, &b.object, &b.sides)))
-        });
+            .partition(|s| !s.unconfirmed);
+        let mut sites: Vec<ConflictSite> = confirmed.into_iter().map(site_of).collect();
+        sites.sort_by(order);
+        let mut unconfirmed_sites: Vec<ConflictSite> =
+            unconfirmed.into_iter().map(site_of).collect();
+        unconfirmed_sites.sort_by(order);
         let mut conflicts: Vec<Conflict> = sites
             .iter()
             .flat_map(|s| s.examples.iter().cloned())
@@ -542,12 +646,22 @@ impl Report {
             deadlocks: deadlocks.len() as u64,
             parse_errors: an.parse_errors(),
             diagnostics: an.diagnostic_count,
+            sampled: an.sampling.iter().any(|s| s.any()),
+            unconfirmed: unconfirmed_sites.iter().map(|s| s.conflicts).sum(),
+            unconfirmed_sites: unconfirmed_sites.len() as u64,
+            estimated_conflicts: sites.iter().any(|s| s.estimate.is_some()).then(|| {
+                sites
+                    .iter()
+                    .map(|s| s.estimate.as_ref().map_or(s.conflicts, |e| e.conflicts))
+                    .sum()
+            }),
             known_findings: None,
         };
         let inputs = an
             .inputs
             .iter()
-            .map(|i| InputReport {
+            .zip(&an.sampling)
+            .map(|(i, sampling)| InputReport {
                 path: i.path.clone(),
                 formats: i.formats.names(),
                 compression: i.compression,
@@ -557,6 +671,7 @@ impl Report {
                 context: i.context,
                 parse_errors: i.parse_errors,
                 skipped: i.skipped,
+                sampling: SamplingReport::of(sampling),
             })
             .collect();
         let diagnostics = an
@@ -577,6 +692,7 @@ impl Report {
             inputs,
             summary,
             conflict_sites: sites,
+            unconfirmed_sites,
             conflicts,
             races,
             crashes,
@@ -600,6 +716,71 @@ impl Report {
             || self.summary.deadlocks > 0
             || self.hb.as_ref().is_some_and(|h| h.racy_events > 0)
     }
+}
+
+/// A site's identity across the sweeps: scope, object, sides, unconfirmed.
+type SiteIdent = (u32, Sym, [crate::replay::conflicts::Site; 2], bool);
+
+/// Same-key pairs per site and pair of rates (access-sampled logs).
+fn same_key_pairs(an: &Analysis<'_>) -> BTreeMap<SiteIdent, BTreeMap<(u8, u8), u64>> {
+    let mut m: BTreeMap<SiteIdent, BTreeMap<(u8, u8), u64>> = BTreeMap::new();
+    for s in an.same_key.iter().flat_map(|c| &c.sites) {
+        let e = m
+            .entry((s.scope, s.object, s.sides, s.unconfirmed))
+            .or_default();
+        for &(r, n) in &s.rated {
+            *e.entry(r).or_default() += n;
+        }
+    }
+    m
+}
+
+/// The estimated true pair count of a site of an access-sampled log.
+fn estimate(
+    an: &Analysis<'_>,
+    s: &SiteStats,
+    same_key: &BTreeMap<SiteIdent, BTreeMap<(u8, u8), u64>>,
+) -> Option<Estimate> {
+    if s.rated.is_empty() || s.pairs == 0 {
+        return None;
+    }
+    let rate = |i: u8| {
+        if i == 0 {
+            1.0
+        } else {
+            an.rates[i as usize - 1] as f64 / 1e6
+        }
+    };
+    let same = same_key.get(&(s.scope, s.object, s.sides, s.unconfirmed));
+    let mut est = 0.0;
+    let mut rates: Vec<u8> = Vec::new();
+    let mut unrated = s.pairs;
+    for &((i, j), n) in &s.rated {
+        unrated -= n;
+        let one_key = same.and_then(|m| m.get(&(i, j))).copied().unwrap_or(0);
+        let (ri, rj) = (rate(i), rate(j));
+        est += one_key as f64 / ri.min(rj) + (n - one_key) as f64 / (ri * rj);
+        rates.extend([i, j]);
+    }
+    est += unrated as f64;
+    rates.sort_unstable();
+    rates.dedup();
+    let p = rates.iter().map(|&i| rate(i)).fold(1.0, f64::min);
+    // Keys are the clusters of the sample: each key's pairs, weighted,
+    // vary together with the key's keep decision.
+    let mean_weight = est / s.pairs as f64;
+    let var: f64 = s
+        .key_spread
+        .iter()
+        .map(|&m| (1.0 - p) * (m as f64 / 2.0 * mean_weight).powi(2))
+        .sum();
+    let half = 1.96 * var.sqrt();
+    Some(Estimate {
+        conflicts: est.round() as u64,
+        low: ((est - half).round() as u64).max(s.pairs),
+        high: (est + half).round() as u64,
+        rates: rates.into_iter().map(rate).collect(),
+    })
 }
 
 /// The `hb` section; its example pairs join `conflicts`.

@@ -410,6 +410,37 @@ impl Renderer for Table {
                 plural(s.conflict_sites, "conflict site", "conflict sites"),
             )?;
         }
+        if s.unconfirmed > 0 {
+            writeln!(
+                out,
+                "{} at {} unconfirmed: a side rests on incomplete evidence (not findings)",
+                plural(s.unconfirmed, "more pair", "more pairs"),
+                plural(s.unconfirmed_sites, "site", "sites"),
+            )?;
+        }
+        if let Some(est) = s.estimated_conflicts {
+            writeln!(
+                out,
+                "about {} in all, estimated from the access sampling rates",
+                plural(est, "conflicting pair", "conflicting pairs"),
+            )?;
+        }
+        if s.sampled {
+            writeln!(out, "sampled logs: every count is a lower bound")?;
+            for i in r.inputs.iter().filter(|i| i.sampling.lost_records) {
+                let mut why = i.sampling.reasons();
+                if !i.sampling.sample_rates.is_empty() {
+                    let rates: Vec<String> = i
+                        .sampling
+                        .sample_rates
+                        .iter()
+                        .map(|r| r.to_string())
+                        .collect();
+                    why.push(format!("accesses kept at rates {}", rates.join(", ")));
+                }
+                writeln!(out, "  {}: {}", sanitize(&i.path), why.join("; "))?;
+            }
+        }
         if s.deadlocks > 0 {
             writeln!(out, "{}", plural(s.deadlocks, "deadlock", "deadlocks"))?;
         }
@@ -496,6 +527,15 @@ impl Renderer for Table {
                     )?;
                     writeln!(out, "     a: {}", sanitize(&side_line(&e.a)))?;
                     writeln!(out, "     b: {}", sanitize(&side_line(&e.b)))?;
+                    if let Some(est) = &c.estimate {
+                        writeln!(
+                            out,
+                            "     estimated {} pairs in all ({}–{})",
+                            thousands(est.conflicts),
+                            thousands(est.low),
+                            thousands(est.high)
+                        )?;
+                    }
                 }
             }
         }

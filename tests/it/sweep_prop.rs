@@ -55,17 +55,31 @@ fn kind_of(a: Op, b: Op) -> ConflictKind {
 }
 
 type SiteSide = (Op, Sym);
-/// (scope, object, the two sides in order)
-type SiteKey = (u32, Sym, [SiteSide; 2]);
+/// (scope, object, the two sides in order, unconfirmed: a side is uncertain)
+type SiteKey = (u32, Sym, [SiteSide; 2], bool);
 
 fn site_key(a: &Access, b: &Access) -> SiteKey {
     let (x, y) = ((a.op, a.caller), (b.op, b.caller));
-    (a.scope, a.object, if x <= y { [x, y] } else { [y, x] })
+    let sides = if x <= y { [x, y] } else { [y, x] };
+    (a.scope, a.object, sides, a.uncertain || b.uncertain)
+}
+
+/// The pair's sampling rates in the order of its sides (lower rate first
+/// when both sides are one site).
+fn rates_of(a: &Access, b: &Access) -> (u8, u8) {
+    let (x, y) = ((a.op, a.caller), (b.op, b.caller));
+    if x < y || (x == y && a.rate <= b.rate) {
+        (a.rate, b.rate)
+    } else {
+        (b.rate, a.rate)
+    }
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct SiteRef {
     pairs: u64,
+    /// Pairs per pair of rates, when a side has one.
+    rated: BTreeMap<(u8, u8), u64>,
     /// Windows (indices) that take part in at least one pair of the site.
     windows: BTreeSet<usize>,
 }
@@ -92,10 +106,17 @@ fn brute_force(acc: &[Access], holds: &[Hold], slack: i64) -> Reference {
             if !conflict(a, b, holds, slack) {
                 continue;
             }
-            let s = r.sites.entry(site_key(a, b)).or_default();
+            let key = site_key(a, b);
+            let s = r.sites.entry(key).or_default();
             s.pairs += 1;
             s.windows.insert(i);
             s.windows.insert(j);
+            if a.rate != 0 || b.rate != 0 {
+                *s.rated.entry(rates_of(a, b)).or_default() += 1;
+            }
+            if key.3 {
+                continue; // unconfirmed pairs make no actor figures
+            }
             for w in [a, b] {
                 let st = r.actors.entry((w.scope, w.object, w.actor)).or_default();
                 st.pairs += 1;
@@ -127,7 +148,7 @@ fn compare(
     let want = brute_force(acc, holds, slack);
     let mut seen = BTreeSet::new();
     for s in &got.sites {
-        let key = (s.scope, s.object, s.sides);
+        let key = (s.scope, s.object, s.sides, s.unconfirmed);
         if !seen.insert(key) {
             return Err(format!("site {key:?} reported twice"));
         }
@@ -136,6 +157,10 @@ fn compare(
         };
         if s.pairs != w.pairs {
             return Err(format!("site {key:?}: {} pairs, want {}", s.pairs, w.pairs));
+        }
+        let rated: BTreeMap<(u8, u8), u64> = s.rated.iter().copied().collect();
+        if rated != w.rated {
+            return Err(format!("site {key:?}: rated {rated:?}, want {:?}", w.rated));
         }
         let kind = kind_of(key.2[0].0, key.2[1].0);
         if s.kind != kind {
@@ -237,7 +262,12 @@ fn compare(
             want.actors.len()
         ));
     }
-    let total: u64 = want.sites.values().map(|s| s.pairs).sum();
+    let total: u64 = want
+        .sites
+        .iter()
+        .filter(|(k, _)| !k.3)
+        .map(|(_, s)| s.pairs)
+        .sum();
     if got.total_pairs() != total {
         return Err(format!("total {} pairs, want {total}", got.total_pairs()));
     }
@@ -259,6 +289,9 @@ prop_compose! {
         start in 0i64..24,
         // Mostly short windows (zero-length points common), some open.
         len in prop_oneof![8 => (0i64..6).prop_map(Some), 1 => Just(None)],
+        // Some windows rest on incomplete evidence; some logs sample.
+        uncertain in prop_oneof![4 => Just(false), 1 => Just(true)],
+        rate in prop_oneof![3 => Just(0u8), 1 => 1u8..=2],
     ) -> Access {
         Access {
             start,
@@ -274,6 +307,8 @@ prop_compose! {
             end_input: 0,
             end_line: 0,
             op: OPS[op],
+            rate,
+            uncertain,
             lockset: 0,
         }
     }
@@ -298,6 +333,7 @@ prop_compose! {
             mode: if shared { Mode::Shared } else { Mode::Exclusive },
             input: 0,
             line: 0,
+            uncertain: false,
         }
     }
 }
@@ -395,6 +431,8 @@ fn point(start: i64, end: i64, actor: u32, caller: u32, op: Op, line: u32) -> Ac
         end_input: 0,
         end_line: line + 1,
         op,
+        rate: 0,
+        uncertain: false,
         lockset: 0,
     }
 }
