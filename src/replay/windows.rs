@@ -547,3 +547,107 @@ fn end_match(
     }
     pop(fields_key(ev))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An event of actor `g` at `t` on object 1 (a map, or a lock for lock kinds).
+    fn ev(t: i64, g: u32, kind: Kind, line: u32) -> Event {
+        Event {
+            time: t,
+            aux: if kind == Kind::AccessSpan {
+                t
+            } else {
+                i64::MIN
+            },
+            input: 0,
+            line,
+            scope: 0,
+            actor: Sym(g),
+            object: Sym(1),
+            trace: Sym::NONE,
+            key: Sym::NONE,
+            caller: Sym::NONE,
+            pair: Sym::NONE,
+            kind,
+            op: Op::Write,
+            mode: Mode::Exclusive,
+            rate: 0,
+        }
+    }
+
+    fn replay(evs: &[Event]) -> Windows {
+        build(evs)
+    }
+
+    #[test]
+    fn a_lost_end_ends_at_the_actors_next_record_uncertain() {
+        use Kind::*;
+        let mut nested = ev(20, 7, AccessBegin, 2);
+        nested.object = Sym(2);
+        let mut nested_end = ev(30, 7, AccessEnd, 3);
+        nested_end.object = Sym(2);
+        let w = replay(&[
+            ev(10, 7, AccessBegin, 1),
+            nested,
+            nested_end,
+            ev(40, 7, AccessSpan, 4),
+        ]);
+        let a = w.accesses[0];
+        assert_eq!((a.start, a.end, a.uncertain), (10, 40, true));
+        assert!(!w.accesses[1].uncertain, "the nested pair is whole");
+        assert_eq!(w.losses[0].unended_accesses, 1);
+    }
+
+    #[test]
+    fn what_stays_open_for_lack_of_later_records_is_certain() {
+        use Kind::*;
+        let w = replay(&[ev(10, 7, AccessBegin, 1), ev(12, 8, AccessSpan, 2)]);
+        assert!(w.accesses[0].is_open());
+        assert!(!w.accesses[0].uncertain);
+        assert!(w.losses.iter().all(|l| !l.any()));
+    }
+
+    #[test]
+    fn a_lost_release_ends_the_hold_at_the_next_acquire() {
+        use Kind::*;
+        let w = replay(&[
+            ev(10, 7, LockAcquired, 1),
+            ev(20, 7, LockWait, 2),
+            ev(30, 7, LockAcquired, 3),
+            ev(40, 7, LockReleased, 4),
+        ]);
+        assert_eq!((w.holds[0].end, w.holds[0].uncertain), (20, true));
+        assert_eq!((w.holds[1].end, w.holds[1].uncertain), (40, false));
+        assert_eq!(w.losses[0].unreleased_holds, 1);
+    }
+
+    #[test]
+    fn a_lost_acquire_makes_the_accesses_since_the_last_lock_event_uncertain() {
+        use Kind::*;
+        let mut access = ev(15, 7, AccessSpan, 3);
+        access.object = Sym(2);
+        let mut before = ev(5, 7, AccessSpan, 1);
+        before.object = Sym(2);
+        let w = replay(&[
+            before,
+            ev(8, 7, LockReleased, 2),
+            access,
+            ev(20, 7, LockReleased, 4),
+        ]);
+        // The first release has no acquire either: everything before it.
+        assert!(w.accesses[0].uncertain);
+        assert!(w.accesses[1].uncertain, "inside the lost hold (8, 20]");
+        assert_eq!(w.losses[0].unmatched_releases, 2);
+    }
+
+    #[test]
+    fn a_lost_acquire_of_a_wait_ends_it_at_the_next_record() {
+        use Kind::*;
+        let mut other = ev(25, 7, AccessSpan, 2);
+        other.object = Sym(2);
+        let w = replay(&[ev(10, 7, LockWait, 1), other]);
+        assert_eq!((w.waits[0].end, w.waits[0].uncertain), (25, true));
+    }
+}
