@@ -101,6 +101,7 @@ impl Config {
                     "none" => None,
                     spec => Some(spec.parse().map_err(ConfigError::Sampler)?),
                 },
+                find_conflicts: true,
             },
             filters: Filters {
                 trace: args.trace,

@@ -128,7 +128,10 @@ fn open_inputs(config: &Config) -> anyhow::Result<(Vec<Input>, bool)> {
 
 /// `racetrail dumps`: every dump of the inputs, digested.
 fn dumps(args: &cli::DumpsArgs, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let config = Config::new(args.scan_args(), OutputFormat::Json)?;
+    let mut config = Config::new(args.scan_args(), OutputFormat::Json)?;
+    // A digest of dumps needs the windows (the other side of a crash), not
+    // the conflict sweep.
+    config.settings.find_conflicts = false;
     let (inputs, failed) = open_inputs(&config)?;
     let analysis = pipeline::analyze(&inputs, &config.settings, &|_, _| {});
     let dumps = report::runtime::all_dumps(&analysis);

@@ -76,6 +76,9 @@ pub struct Settings {
     /// The log sampler whose drops are recognised; `None` declares the
     /// logs complete (`--sampler none`).
     pub sampler: Option<Sampler>,
+    /// Run the conflict sweep and the lock analyses (`racetrail dumps`
+    /// needs neither).
+    pub find_conflicts: bool,
 }
 
 impl Default for Settings {
@@ -89,6 +92,7 @@ impl Default for Settings {
             since: None,
             until: None,
             sampler: Some(Sampler::ZAP),
+            find_conflicts: true,
         }
     }
 }
@@ -536,7 +540,13 @@ pub fn analyze<'a>(
     let hb = settings.hb.then(|| {
         let mut scopes_out = std_scopes;
         let mut by_scope: Vec<Vec<&Event>> = vec![Vec::new(); scopes.len()];
-        for ev in &events {
+        // --since/--until select the events of the analysis, as they cut
+        // the windows; STD traces have no times and are kept whole.
+        let (from, to) = (
+            settings.since.unwrap_or(i64::MIN),
+            settings.until.unwrap_or(i64::MAX),
+        );
+        for ev in events.iter().filter(|e| from <= e.time && e.time < to) {
             by_scope[ev.scope as usize].push(ev);
         }
         let scope_label = |k: &ScopeKey| match k {
@@ -580,28 +590,11 @@ pub fn analyze<'a>(
         );
     }
     lap("windows");
-    let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
-    lap("locksets");
-    let conflicts = conflicts::find(&windows.accesses, &locksets, settings.sweep);
-    // Access-sampled logs: pairs of one key are kept or dropped together.
-    let same_key = (!rates.is_empty()).then(|| {
-        let opts = SweepOptions {
-            examples: 0,
-            ..settings.sweep
-        };
-        conflicts::find_same_key(&windows.accesses, &locksets, opts)
-    });
-    lap("conflicts");
-    let contention = if windows.any_uncertain() {
-        // Contention, chains and deadlocks rest on certain spans only.
-        let certain = |v: &[windows::LockSpan]| -> Vec<windows::LockSpan> {
-            v.iter().filter(|s| !s.uncertain).copied().collect()
-        };
-        contention::analyze(&certain(&windows.holds), &certain(&windows.waits))
+    let (locksets, conflicts, same_key, contention) = if settings.find_conflicts {
+        analyses(&mut windows, settings.sweep, !rates.is_empty(), &mut lap)
     } else {
-        contention::analyze(&windows.holds, &windows.waits)
+        Default::default()
     };
-    lap("contention");
     let sampling = input_sampling(
         inputs.len(),
         &windows,
@@ -631,6 +624,39 @@ pub fn analyze<'a>(
         rates,
         timings,
     }
+}
+
+/// The conflict sweep (with the same-key sweep of access-sampled logs) and
+/// the lock analyses, over the replayed windows.
+fn analyses(
+    windows: &mut Windows,
+    sweep: SweepOptions,
+    rated: bool,
+    lap: &mut dyn FnMut(&'static str),
+) -> (Locksets, Conflicts, Option<Conflicts>, Contention) {
+    let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
+    lap("locksets");
+    let conflicts = conflicts::find(&windows.accesses, &locksets, sweep);
+    // Access-sampled logs: pairs of one key are kept or dropped together.
+    let same_key = rated.then(|| {
+        let opts = SweepOptions {
+            examples: 0,
+            ..sweep
+        };
+        conflicts::find_same_key(&windows.accesses, &locksets, opts)
+    });
+    lap("conflicts");
+    let contention = if windows.any_uncertain() {
+        // Contention, chains and deadlocks rest on certain spans only.
+        let certain = |v: &[windows::LockSpan]| -> Vec<windows::LockSpan> {
+            v.iter().filter(|s| !s.uncertain).copied().collect()
+        };
+        contention::analyze(&certain(&windows.holds), &certain(&windows.waits))
+    } else {
+        contention::analyze(&windows.holds, &windows.waits)
+    };
+    lap("contention");
+    (locksets, conflicts, same_key, contention)
 }
 
 /// The lossy intervals of every (scope, level, message) series whose scope

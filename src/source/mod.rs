@@ -247,12 +247,15 @@ fn read_all(file: &mut File, hint: u64) -> io::Result<Vec<u8>> {
 /// Maps a regular file read-only.
 #[allow(unsafe_code)]
 fn map_file(file: &File) -> io::Result<Mmap> {
-    // SAFETY: the map is read-only and private to this process. Another
-    // process may still change or truncate the file while it is mapped; a
-    // change shows up as different (still initialized) bytes, and truncation
-    // would fault on access. Only files untouched for a few seconds are
-    // mapped (`open`), inputs are post-incident dumps rather than live logs,
-    // and `--mmap never` reads instead.
+    // SAFETY: memmap2's `Mmap::map` maps the file MAP_SHARED and read-only:
+    // the slice we hand out aliases the page cache, so if another process
+    // writes or truncates the file while the map lives, the bytes under a
+    // live `&[u8]` change (undefined behaviour in Rust's model) or the access
+    // faults with SIGBUS. Nothing in this process writes the file. We accept
+    // that risk as ripgrep does for its mmap searcher (same escape hatch):
+    // only regular files untouched for a few seconds are mapped (`open`),
+    // inputs are post-incident dumps rather than live logs, and
+    // `--mmap never` reads them into memory instead.
     let map = unsafe { Mmap::map(file)? };
     #[cfg(unix)]
     let _ = map.advise(memmap2::Advice::Sequential);

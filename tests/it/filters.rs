@@ -261,3 +261,20 @@ fn goroutine_and_trace_select_sites_and_evidence() {
     let (none, code) = scan_json(&["--goroutine", "999", ZAP_JSON]);
     assert_eq!((none["summary"]["conflicts"].as_u64(), code), (Some(0), 0));
 }
+
+/// `--mode hb` analyses the events of `[since, until)` only, like the windows.
+#[test]
+fn happens_before_honours_since_and_until() {
+    let (all, _) = scan_json(&["--mode", "hb", ZAP_JSON]);
+    let events = all["hb"]["events"].as_u64().unwrap();
+    assert!(all["hb"]["racy_events"].as_u64().unwrap() > 0);
+    let (none, code) = scan_json(&["--mode", "hb", "--until", "2000-01-01T00:00:00Z", ZAP_JSON]);
+    assert_eq!(none["summary"]["accesses"], 0);
+    assert_eq!(none["hb"]["events"], 0);
+    assert_eq!(none["hb"]["racy_events"], 0);
+    assert_eq!(code, 0);
+    let first = all["conflict_sites"][0]["first_ns"].as_i64().unwrap();
+    let (late, _) = scan_json(&["--mode", "hb", "--since", &first.to_string(), ZAP_JSON]);
+    let n = late["hb"]["events"].as_u64().unwrap();
+    assert!(0 < n && n < events, "{n} of {events}");
+}

@@ -546,3 +546,26 @@ main.main()\n\
     assert_eq!(g21["parent"], 1);
     assert_eq!(r["diagnostics"].as_array().unwrap().len(), 0);
 }
+
+/// `racetrail dumps` skips the conflict sweep and the lock analyses; the
+/// digests, with the other side of a crash from the logs, are the same.
+#[test]
+fn dumps_need_no_sweep() {
+    use racetrail::pipeline::{Settings, analyze};
+    use racetrail::source::Input;
+    let bytes =
+        std::fs::read(crate::harness::fixture("tests/fixtures/go/zap_crash.jsonl")).unwrap();
+    let inputs = vec![Input::from_bytes("zap_crash.jsonl", bytes)];
+    let full = analyze(&inputs, &Settings::default(), &|_, _| {});
+    let lean = Settings {
+        find_conflicts: false,
+        ..Settings::default()
+    };
+    let lean = analyze(&inputs, &lean, &|_, _| {});
+    assert!(!full.conflicts.sites.is_empty(), "the log has conflicts");
+    assert!(lean.conflicts.sites.is_empty() && lean.contention.locks.is_empty());
+    let digest = |an| serde_json::to_string(&racetrail::report::runtime::all_dumps(an)).unwrap();
+    let with_other_side = digest(&full);
+    assert!(with_other_side.contains("other_side"));
+    assert_eq!(digest(&lean), with_other_side);
+}
