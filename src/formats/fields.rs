@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A concept of the convention (DESIGN.md, "The access-log convention").
+/// A concept of the convention (docs/design.md, "The access-log convention").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Concept {

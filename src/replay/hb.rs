@@ -1,4 +1,4 @@
-//! Exact happens-before race detection over a complete trace (DESIGN.md,
+//! Exact happens-before race detection over a complete trace (docs/design.md,
 //! "Happens-before mode").
 //!
 //! Happens-before is the transitive closure of program order, release →

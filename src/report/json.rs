@@ -1,5 +1,5 @@
 //! `--format json`: the report as one pretty-printed JSON document
-//! (`racetrail.report/v1`; the names are in DESIGN.md and [`super::Report`]).
+//! (`racetrail.report/v1`; the names are in docs/design.md and [`super::Report`]).
 //! serde_json escapes every control character, so log text is safe here.
 
 use std::io::{self, Write};

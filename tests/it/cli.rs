@@ -590,7 +590,7 @@ fn split_copy(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     )
 }
 
-/// Pairs the records of one file as DESIGN.md says: access begins and ends
+/// Pairs the records of one file as docs/design.md says: access begins and ends
 /// by (goroutine, map, key, op), lock acquisitions and releases by
 /// (goroutine, lock), innermost first. Returns the line numbers of the
 /// accesses left open and of the ends / releases with nothing to close.

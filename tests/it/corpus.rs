@@ -13,7 +13,7 @@ use crate::harness::{
 
 /// Default `--examples`.
 const EXAMPLES: u64 = 3;
-/// At most this many trace ids are listed per site (DESIGN.md).
+/// At most this many trace ids are listed per site (docs/design.md).
 const MAX_TRACES: usize = 20;
 
 const WRITES: [&str; 3] = ["write", "delete", "clear"];

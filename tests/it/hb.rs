@@ -3,7 +3,7 @@
 //! Parse cases are built from the format's definition (RAPID's README and
 //! `parse/std/Parse.java`: `thread|op(decor)|loc`, split at `|`, `begin` and
 //! `end` with or without an operand). The analysis is checked against a
-//! brute force written from DESIGN.md's definition: happens-before is the
+//! brute force written from docs/design.md's definition: happens-before is the
 //! transitive closure of the direct edges over all event pairs, and a racy
 //! event is an access with an earlier conflicting access not ordered before
 //! it — no vector clocks.

@@ -1,4 +1,4 @@
-//! The conflict sweep against a brute force written from DESIGN.md's
+//! The conflict sweep against a brute force written from docs/design.md's
 //! definition: every pair of accesses is checked directly, and lock
 //! protection is computed from the holds (not from the library's lock sets).
 
