@@ -25,7 +25,8 @@
 //!   tabs expanded, or collapsed to one space): a line led by spaces
 //!   continues the dump when it is a `file_line`, a nested `panic: ` or the
 //!   `stack unavailable` line; tab-led lines continue it as before.
-//! - CRLF line ends and trailing white space are dropped.
+//! - CRLF line ends are dropped (by [`Lines`]); a line of only white space
+//!   is blank.
 //! - *Appended crashes* (two processes' stderr in one supervisor log): a
 //!   `fatal error: `, `panic: `, `unexpected fault address` or signal line
 //!   after the dump has listed a goroutine ends the dump, and the caller
