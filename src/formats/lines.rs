@@ -1,6 +1,7 @@
 //! A cursor over the lines of a chunk: `\n`-terminated, a trailing `\r`
 //! dropped, numbered from 1. Block parsers peek and take lines from it.
 
+#[derive(Clone)]
 pub struct Lines<'a> {
     data: &'a [u8],
     pos: usize,

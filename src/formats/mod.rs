@@ -356,7 +356,7 @@ pub fn parse_chunk<'a>(
             out.flush_block_diags(opts.max_diags, &mut block_diags);
             continue;
         }
-        if maybe_block && dump::starts_dump(first) {
+        if maybe_block && dump::starts_dump_at(&lines) {
             let from = lines.line_no;
             let d = dump::parse(&mut lines, &mut out.interner, &mut block_diags);
             out.records += (lines.line_no - from) as u64;

@@ -414,6 +414,22 @@ pub fn buckets(i: &Interner<'_>, gs: &[&Goroutine]) -> Vec<Bucket> {
     out
 }
 
+/// The Go installation a dump's own frames show, else the input's: a dump
+/// is one process, and another appended to the same log may have run under
+/// another Go.
+fn dump_std(i: &Interner<'_>, d: &Dump, input: &StdFrames) -> StdFrames {
+    let mut own = StdFrames::default();
+    for f in d.goroutines.iter().flat_map(|g| &g.frames) {
+        if memchr::memmem::find(i.bytes(f.file), b"/src/runtime/").is_some() {
+            own.learn(&i.str(f.file));
+            if own.goroot.is_some() {
+                return own;
+            }
+        }
+    }
+    input.clone()
+}
+
 /// Everything `crashes` and `racetrail dumps` say about one dump.
 pub fn crash(
     an: &Analysis<'_>,
@@ -423,6 +439,7 @@ pub fn crash(
     scope: Option<u32>,
 ) -> Crash {
     let i = &an.interner;
+    let std = &dump_std(i, d, std);
     let gs = distinct_goroutines(d);
     let running: Vec<&Goroutine> = gs
         .iter()

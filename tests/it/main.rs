@@ -11,6 +11,7 @@ mod hb;
 mod hostile;
 mod locks;
 mod nightly;
+mod pasted_dumps;
 mod regressions;
 mod render;
 mod sampling;

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! dump      = *message *( blank | goroutine | registers | "runtime stack:" frames )
-//! message   = "fatal error: " TEXT | "panic: " TEXT | "[signal " … "]" | SIG ": " TEXT | "PC=0x" …
+//! message   = "fatal error: " TEXT | "panic: " TEXT | WS "panic: " TEXT   ; nested panic
+//!           | "unexpected fault address " … | "[signal " … "]" | SIG ": " TEXT | "PC=0x" …
 //! goroutine = header NL ( "goroutine running on other thread; stack unavailable"
 //!                       | *( func_line [ file_line ] | elided ) [ created_by file_line ] )
 //! header    = "goroutine " N [ " gp=0x" HEX " m=" ( N | "nil" ) [ " mp=0x" HEX ] ]
@@ -11,6 +12,31 @@
 //!
 //! The block ends at the first line that is none of these (a log record,
 //! `exit status 2`, …), which is left to the caller.
+//!
+//! Dumps as people keep them parse like the original:
+//!
+//! - *Indented as a whole* (a test framework's failure message, a `> `
+//!   quote): the white space and `>` marks before the first line, when the
+//!   rest of it starts a dump, are the block's [`Indent`]; every line of the
+//!   block carries it (a blank line may carry less) and loses it before
+//!   parsing. It is found once per block, from its first line. An indented
+//!   message opens a dump only when a goroutine follows ([`starts_dump_at`]).
+//! - *Spaces for the tab* before `file_line` (pasted into an issue or a chat:
+//!   tabs expanded, or collapsed to one space): a line led by spaces
+//!   continues the dump when it is a `file_line`, a nested `panic: ` or the
+//!   `stack unavailable` line; tab-led lines continue it as before.
+//! - CRLF line ends are dropped (by [`Lines`]); a line of only white space
+//!   is blank.
+//! - *Appended crashes* (two processes' stderr in one supervisor log): a
+//!   `fatal error: `, `panic: `, `unexpected fault address` or signal line
+//!   after the dump has listed a goroutine ends the dump, and the caller
+//!   starts a new one there, so goroutine ids are never merged across
+//!   processes. Not after a `-----` section separator (the per-thread
+//!   sections of one GOTRACEBACK=crash dump each repeat `SIGQUIT: quit`),
+//!   and not when a frame line follows: a second thread of the same process
+//!   printing its own `fatal error:` into the middle of the first one's
+//!   list. (Such a line landing exactly between two goroutines cannot be
+//!   told from an appended crash; the runtime prints it first in practice.)
 
 use nom::bytes::complete::{tag, take_until, take_while1};
 use nom::character::complete::digit1;
@@ -113,12 +139,28 @@ pub fn header(line: &[u8]) -> Option<Header<'_>> {
 }
 
 fn is_message(line: &[u8]) -> bool {
-    line.starts_with(b"fatal error: ")
-        || line.starts_with(b"panic: ")
+    starts_crash(line)
         || line.starts_with(b"[signal ")
         || line.starts_with(b"PC=0x")
+        || nested_panic(line).is_some()
+}
+
+/// A message that opens a crash: `fatal error: `, `panic: `, a signal.
+fn starts_crash(line: &[u8]) -> bool {
+    line.starts_with(b"fatal error: ")
+        || line.starts_with(b"panic: ")
         || line.starts_with(b"unexpected fault address")
         || is_signal_line(line)
+}
+
+/// `\tpanic: …`: a panic raised while an earlier one was running, which
+/// the runtime prints under it; the message without its white space.
+fn nested_panic(line: &[u8]) -> Option<&[u8]> {
+    if !line.first().is_some_and(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let t = line.trim_ascii_start();
+    t.starts_with(b"panic: ").then_some(t)
 }
 
 /// `SIGQUIT: quit`, `SIGSEGV: segmentation violation`, …
@@ -154,26 +196,107 @@ const SECTION: &[u8] = b"-----";
 
 const UNAVAILABLE: &[u8] = b"goroutine running on other thread; stack unavailable";
 
-/// True when `line` starts a dump.
-pub fn starts_dump(line: &[u8]) -> bool {
-    line.starts_with(b"fatal error: ")
-        || line.starts_with(b"panic: ")
-        || is_signal_line(line)
-        || (line.starts_with(b"goroutine ") && header(line).is_some())
+/// What every line of a dump block starts with: empty for a dump as the
+/// runtime printed it, white space (and `>` quote marks) for one indented
+/// as a whole.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Indent<'b>(pub &'b [u8]);
+
+impl<'b> Indent<'b> {
+    /// The indentation of a block whose first line is `first`: its leading
+    /// white space and `>` marks when the rest starts a dump, else none.
+    pub fn of(first: &'b [u8]) -> Indent<'b> {
+        let n = indent_len(first);
+        if n > 0 && starts_unindented(&first[n..]) {
+            Indent(&first[..n])
+        } else {
+            Indent(b"")
+        }
+    }
+
+    /// `line` without the indentation; a blank line (only white space
+    /// after the indentation, or less of the indentation than the others)
+    /// is empty. `None`: the line is not the block's.
+    pub fn strip(self, line: &'b [u8]) -> Option<&'b [u8]> {
+        match line.strip_prefix(self.0) {
+            // The text keeps its own trailing white space (`panic: ` of an
+            // empty string is a message, `panic:` is not).
+            Some(rest) if rest.first().is_some_and(|c| !c.is_ascii_whitespace()) => Some(rest),
+            Some(rest) if rest.iter().all(u8::is_ascii_whitespace) => Some(b""),
+            Some(rest) => Some(rest),
+            None if self.0.starts_with(line.trim_ascii_end()) => Some(b""),
+            None => None,
+        }
+    }
 }
 
-/// A line that can continue a dump.
+fn indent_len(line: &[u8]) -> usize {
+    line.iter()
+        .position(|&c| !matches!(c, b' ' | b'\t' | b'>'))
+        .unwrap_or(line.len())
+}
+
+fn starts_unindented(line: &[u8]) -> bool {
+    starts_crash(line) || (line.starts_with(b"goroutine ") && header(line).is_some())
+}
+
+/// True when `line` starts a dump, indented or not.
+pub fn starts_dump(line: &[u8]) -> bool {
+    starts_unindented(&line[indent_len(line)..])
+}
+
+/// True when a dump starts at the cursor: [`starts_dump`] holds for the
+/// next line and, for an indented dump that opens with a message, the
+/// messages lead to a goroutine or the runtime stack, so that an indented
+/// `panic: ` in ordinary text opens no dump.
+pub fn starts_dump_at(lines: &Lines<'_>) -> bool {
+    let Some(first) = lines.peek() else {
+        return false;
+    };
+    if !starts_dump(first) {
+        return false;
+    }
+    let indent = Indent::of(first);
+    if indent.0.is_empty() || header(&first[indent.0.len()..]).is_some() {
+        return true;
+    }
+    let mut ahead = lines.clone();
+    ahead.take();
+    // The messages of a dump are a few lines; a longer run is no dump.
+    for _ in 0..16 {
+        match ahead.take().and_then(|(_, l)| indent.strip(l)) {
+            Some(l) if l.is_empty() || is_message(l) => continue,
+            Some(l) => return header(l).is_some() || l == b"runtime stack:",
+            None => return false,
+        }
+    }
+    false
+}
+
+/// A line that can continue a dump (its indentation stripped).
 fn continues(line: &[u8]) -> bool {
     line.is_empty()
         || is_message(line)
         || header(line).is_some()
         || line.starts_with(b"\t")
+        || (line.starts_with(b" ") && spaced_stack_line(line))
         || line.starts_with(b"created by ")
-        || line.trim_ascii() == UNAVAILABLE
         || line == b"runtime stack:"
         || line == SECTION
         || is_elided(line)
         || is_register(line)
+        || func_line(line).is_some()
+}
+
+/// A stack line whose leading tab became spaces.
+fn spaced_stack_line(line: &[u8]) -> bool {
+    file_line(line).is_some() || line.trim_ascii() == UNAVAILABLE
+}
+
+/// A frame's line: where a message line inside a dump is another thread's
+/// print landing in this one's list, not a new crash.
+fn is_frame_line(line: &[u8]) -> bool {
+    (line.first().is_some_and(u8::is_ascii_whitespace) && file_line(line).is_some())
         || func_line(line).is_some()
 }
 
@@ -188,15 +311,22 @@ pub fn parse<'b, I: Intern<'b>>(
         line: lines.line_no + 1,
         ..Dump::default()
     };
+    let indent = lines.peek().map(Indent::of).unwrap_or_default();
     let mut current: Option<Goroutine> = None;
     // Frames of the crashing M's system stack belong to no goroutine.
     let mut runtime_stack = false;
     // The created-by frame waits for its file line.
     let mut in_created_by = false;
-    while let Some(line) = lines.peek() {
+    // Just after a `-----` separator: the next thread's section follows.
+    let mut after_section = false;
+    while let Some(raw) = lines.peek() {
+        let Some(line) = indent.strip(raw) else {
+            break;
+        };
+        let next = || lines.peek2().and_then(|l| indent.strip(l));
         if line.is_empty() {
             // A blank line ends a goroutine; the dump goes on only if more follows.
-            let more = lines.peek2().is_some_and(|l| !l.is_empty() && continues(l));
+            let more = next().is_some_and(|l| !l.is_empty() && continues(l));
             if !more {
                 break;
             }
@@ -207,7 +337,15 @@ pub fn parse<'b, I: Intern<'b>>(
         if !continues(line) {
             break;
         }
-        let (n, line) = lines.take().expect("peeked");
+        if starts_crash(line)
+            && !after_section
+            && (current.is_some() || !dump.goroutines.is_empty())
+            && !next().is_some_and(is_frame_line)
+        {
+            // Another process's crash, appended: the caller starts it anew.
+            break;
+        }
+        let (n, _) = lines.take().expect("peeked");
         dump.end_line = n;
         if let Some(h) = header(line) {
             if let Some(g) = current.take() {
@@ -215,6 +353,7 @@ pub fn parse<'b, I: Intern<'b>>(
             }
             runtime_stack = false;
             in_created_by = false;
+            after_section = false;
             current = Some(Goroutine {
                 id: h.id,
                 state: intern.sym(h.state.as_bytes()),
@@ -230,7 +369,8 @@ pub fn parse<'b, I: Intern<'b>>(
             continue;
         }
         if is_message(line) {
-            let m = String::from_utf8_lossy(line).into_owned();
+            let text = nested_panic(line).unwrap_or(line);
+            let m = String::from_utf8_lossy(text).into_owned();
             if !dump.messages.contains(&m) {
                 dump.messages.push(m);
             }
@@ -240,6 +380,7 @@ pub fn parse<'b, I: Intern<'b>>(
             if let Some(g) = current.take() {
                 finish(g, &mut dump.goroutines, diags);
             }
+            after_section = true;
             continue;
         }
         if line == b"runtime stack:" {
@@ -379,5 +520,152 @@ mod tests {
         let d = parse(&mut Lines::new(text), &mut i, &mut diags);
         assert_eq!(d.goroutines.len(), 1);
         assert_eq!(diags.len(), 1);
+    }
+
+    fn parse_all(text: &[u8]) -> (Vec<Dump>, Vec<(u32, String)>, Interner<'_>) {
+        let mut i = Interner::new();
+        let mut lines = Lines::new(text);
+        let mut diags = Vec::new();
+        let mut out = Vec::new();
+        while lines.peek().is_some() {
+            if starts_dump_at(&lines) {
+                out.push(parse(&mut lines, &mut i, &mut diags));
+            } else {
+                lines.take();
+            }
+        }
+        (out, diags, i)
+    }
+
+    #[test]
+    fn indentation_is_found_once_and_stripped() {
+        assert_eq!(Indent::of(b"    goroutine 1 [running]:"), Indent(b"    "));
+        assert_eq!(Indent::of(b"> > panic: x"), Indent(b"> > "));
+        assert_eq!(
+            Indent::of(b"\tmain.main()"),
+            Indent(b""),
+            "no dump starts there"
+        );
+        assert_eq!(Indent::of(b"fatal error: x"), Indent(b""));
+        let q = Indent(b"> ");
+        assert_eq!(q.strip(b"> \t/b/main.go:1"), Some(&b"\t/b/main.go:1"[..]));
+        assert_eq!(q.strip(b">  \t "), Some(&b""[..]));
+        assert_eq!(q.strip(b">"), Some(&b""[..]), "a quoted blank line");
+        assert_eq!(q.strip(b""), Some(&b""[..]));
+        assert_eq!(q.strip(b"exit status 2"), None);
+        assert!(starts_dump(b"\tgoroutine 7 [chan receive]:"));
+        assert!(!starts_dump(b"    created by main.main"));
+    }
+
+    #[test]
+    fn an_indented_message_needs_a_goroutine() {
+        let lone = b"    panic: x\n\nmore text\n";
+        assert!(!starts_dump_at(&Lines::new(lone)));
+        let dump =
+            b"    panic: x\n    \n    goroutine 1 [running]:\n    main.main()\n    \t/b/m.go:3\n";
+        assert!(starts_dump_at(&Lines::new(dump)));
+        let (ds, diags, i) = parse_all(dump);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].messages, ["panic: x"]);
+        assert_eq!(&*i.str(ds[0].goroutines[0].frames[0].file), "/b/m.go");
+    }
+
+    /// Frames of cgo stubs without line information print as `??:0` (Go
+    /// up to 1.6, e.g. `net._C2func_getaddrinfo`).
+    #[test]
+    fn unknown_locations_with_tabs_or_spaces() {
+        for sep in [&b"\t"[..], b"        ", b" "] {
+            let mut text = b"goroutine 103 [syscall, locked to thread]:\nnet._C2func_getaddrinfo(0x7ffcec0008c0, 0x0)\n".to_vec();
+            text.extend_from_slice(sep);
+            text.extend_from_slice(b"??:0 +0x55 fp=0xc82121f1e8 sp=0xc82121f188\nnet.cgoLookupIPCNAME(0x7fffb17208ab, 0x12)\n");
+            text.extend_from_slice(sep);
+            text.extend_from_slice(b"/usr/local/go/src/net/cgo_unix.go:96 +0x1b8\n");
+            let (ds, diags, i) = parse_all(&text);
+            assert!(diags.is_empty(), "{diags:?}");
+            let g = &ds[0].goroutines[0];
+            let frames: Vec<(String, u32)> = g
+                .frames
+                .iter()
+                .map(|f| (i.str(f.file).into_owned(), f.line))
+                .collect();
+            assert_eq!(
+                frames,
+                [
+                    ("??".to_string(), 0),
+                    ("/usr/local/go/src/net/cgo_unix.go".to_string(), 96)
+                ]
+            );
+        }
+    }
+
+    /// `panic("")` prints `panic: ` with its trailing space: a dump start
+    /// that the parser must take, or the chunk parser would stand still.
+    #[test]
+    fn a_start_is_always_taken() {
+        for (indent, first) in [
+            ("", "panic: "),
+            ("    ", "panic: "),
+            ("> ", "fatal error: "),
+            ("", "SIGQUIT: "),
+        ] {
+            let text: String = [
+                first,
+                "",
+                "goroutine 1 [running]:",
+                "main.main()",
+                "\t/b/m.go:3",
+            ]
+            .iter()
+            .map(|l| format!("{indent}{l}\n"))
+            .collect();
+            let mut lines = Lines::new(text.as_bytes());
+            assert!(starts_dump_at(&lines), "{text:?}");
+            let d = parse(&mut lines, &mut Interner::new(), &mut Vec::new());
+            assert_eq!((d.line, d.end_line, d.goroutines.len()), (1, 5, 1));
+            assert_eq!(d.messages, [first]);
+        }
+    }
+
+    #[test]
+    fn nested_panics_are_messages() {
+        let text = b"panic: first [recovered]\n\tpanic: second\n\ngoroutine 1 [running]:\nmain.main()\n\t/b/m.go:3 +0x1\n";
+        let (ds, diags, _) = parse_all(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            ds[0].messages,
+            ["panic: first [recovered]", "panic: second"]
+        );
+    }
+
+    #[test]
+    fn a_crash_after_a_complete_dump_is_another_dump() {
+        let text = b"fatal error: a\n\ngoroutine 1 [running]:\nmain.main()\n\t/b/m.go:3 +0x1\nfatal error: b\n\ngoroutine 1 [running]:\nmain.main()\n\t/b/m.go:4 +0x1\n";
+        let (ds, diags, _) = parse_all(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let got: Vec<(u32, u32, &[String], usize)> = ds
+            .iter()
+            .map(|d| (d.line, d.end_line, &d.messages[..], d.goroutines.len()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, 5, &["fatal error: a".to_string()][..], 1),
+                (6, 10, &["fatal error: b".to_string()][..], 1)
+            ]
+        );
+    }
+
+    /// A second thread's `fatal error:` printed into the middle of the first
+    /// one's goroutine list: a frame line follows it, so it is the same
+    /// process.
+    #[test]
+    fn a_message_inside_a_stack_is_the_same_dump() {
+        let text = b"fatal error: a\n\ngoroutine 1 [running]:\nmain.main()\n\t/b/m.go:3 +0x1\n\ngoroutine 2 [runnable]:\nfatal error: a\nmain.f()\n\t/b/m.go:9 +0x1\n";
+        let (ds, diags, _) = parse_all(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].goroutines.len(), 2);
+        assert_eq!(ds[0].goroutines[1].frames.len(), 1);
     }
 }
