@@ -125,7 +125,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__graph)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -188,6 +188,10 @@ _racetrail() {
                     return 0
                     ;;
                 --goroutine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -351,7 +355,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__scan)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -414,6 +418,10 @@ _racetrail() {
                     return 0
                     ;;
                 --goroutine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -94,10 +94,7 @@ impl Parsed {
     }
 
     pub fn parse_errors(&self) -> u32 {
-        self.diags
-            .iter()
-            .filter(|d| d.2 == Severity::Error)
-            .count() as u32
+        self.diags.iter().filter(|d| d.2 == Severity::Error).count() as u32
     }
 }
 
@@ -108,7 +105,7 @@ impl LineIndex {
     fn new(bytes: &[u8]) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
-        if starts.last() == Some(&bytes.len()) && bytes.len() > 0 {
+        if starts.last() == Some(&bytes.len()) && !bytes.is_empty() {
             starts.pop();
         }
         LineIndex(starts)
@@ -192,7 +189,9 @@ pub fn parse(bytes: &[u8], kind: Kind, input: u32) -> Parsed {
         Kind::GoVet => vet(bytes, &index, input, &mut out),
         Kind::StaticcheckJson => staticcheck_json(bytes, input, &mut out),
     }
-    out.context = out.context.min(out.lines - out.parse_errors().min(out.lines));
+    out.context = out
+        .context
+        .min(out.lines - out.parse_errors().min(out.lines));
     out
 }
 
@@ -338,7 +337,10 @@ pub fn uri_path(uri: &str) -> String {
     let hex = |b: &u8| (*b as char).to_digit(16);
     while i < bytes.len() {
         match bytes[i] {
-            b'%' => match (bytes.get(i + 1).and_then(hex), bytes.get(i + 2).and_then(hex)) {
+            b'%' => match (
+                bytes.get(i + 1).and_then(hex),
+                bytes.get(i + 2).and_then(hex),
+            ) {
                 (Some(h), Some(l)) => {
                     out.push((h * 16 + l) as u8);
                     i += 3;
@@ -734,19 +736,15 @@ pub fn read_input(
     stats.context = parsed.context as u64;
     stats.records = stats.lines - stats.parse_errors - stats.context;
     let unkept = parsed.diags.len().saturating_sub(max_diags) as u64;
-    diagnostics.extend(
-        parsed
-            .diags
-            .into_iter()
-            .take(max_diags)
-            .map(|(line, col, severity, message)| Diagnostic {
-                input: n,
-                line: original_line(line),
-                col,
-                severity,
-                message,
-            }),
-    );
+    diagnostics.extend(parsed.diags.into_iter().take(max_diags).map(
+        |(line, col, severity, message)| Diagnostic {
+            input: n,
+            line: original_line(line),
+            col,
+            severity,
+            message,
+        },
+    ));
     findings.extend(parsed.findings.into_iter().map(|mut f| {
         f.input_line = original_line(f.input_line);
         f
@@ -760,7 +758,10 @@ mod tests {
 
     #[test]
     fn detects_by_content() {
-        assert_eq!(detect(br#"{"version":"2.1.0","runs":[]}"#), Some(Kind::Sarif));
+        assert_eq!(
+            detect(br#"{"version":"2.1.0","runs":[]}"#),
+            Some(Kind::Sarif)
+        );
         assert_eq!(
             detect(b"{\n  \"$schema\": \"x\",\n  \"runs\": []\n}"),
             Some(Kind::Sarif)
@@ -784,7 +785,10 @@ mod tests {
 
     #[test]
     fn uris_become_paths() {
-        assert_eq!(uri_path("file:///tmp/ci/a%20b/main.go"), "/tmp/ci/a b/main.go");
+        assert_eq!(
+            uri_path("file:///tmp/ci/a%20b/main.go"),
+            "/tmp/ci/a b/main.go"
+        );
         assert_eq!(uri_path("file://host/src/x.go"), "/src/x.go");
         assert_eq!(uri_path("file:///C:/src/x.go"), "C:/src/x.go");
         assert_eq!(uri_path("pkg\\x.go"), "pkg/x.go");
@@ -841,7 +845,13 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("/home/ci/work/svc/store.go", 55, "G104", "Errors unhandled", false),
+                (
+                    "/home/ci/work/svc/store.go",
+                    55,
+                    "G104",
+                    "Errors unhandled",
+                    false
+                ),
                 ("/home/ci/work/svc/main.go", 7, "G101", "creds", true),
             ]
         );
@@ -871,7 +881,10 @@ mod tests {
         assert_eq!(p.parse_errors(), 1, "{:?}", p.diags);
         assert_eq!(p.diags[0].0, 7);
         assert_eq!(p.findings.len(), 1);
-        assert_eq!((p.findings[0].path.as_str(), p.findings[0].line), ("/y.go", 9));
+        assert_eq!(
+            (p.findings[0].path.as_str(), p.findings[0].line),
+            ("/y.go", 9)
+        );
         assert_eq!(p.findings[0].input_line, 11);
     }
 }

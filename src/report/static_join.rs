@@ -155,24 +155,25 @@ impl Sources<'_> {
     }
 }
 
-/// Static paths that name the same file as a runtime path.
+/// Static paths that name the same file as a runtime path: those that share
+/// the longest common suffix with it, and those that are a suffix of it (or
+/// it of them: a relative path names its file wherever the root is).
 fn same_file<'s>(runtime: &str, statics: &'s [String]) -> Vec<&'s str> {
     let r = components(runtime);
-    let scored: Vec<(usize, &str)> = statics
+    let scored: Vec<(usize, bool, &str)> = statics
         .iter()
-        .map(|s| {
+        .filter_map(|s| {
             let c = components(s);
             let need = 2.min(r.len()).min(c.len()).max(1);
             let n = common_suffix(&r, &c);
-            (if n >= need { n } else { 0 }, s.as_str())
+            (n >= need).then_some((n, n == c.len() || n == r.len(), s.as_str()))
         })
-        .filter(|(n, _)| *n > 0)
         .collect();
-    let best = scored.iter().map(|(n, _)| *n).max().unwrap_or(0);
+    let best = scored.iter().map(|x| x.0).max().unwrap_or(0);
     scored
         .into_iter()
-        .filter(|(n, _)| *n == best)
-        .map(|(_, s)| s)
+        .filter(|&(n, whole, _)| n == best || whole)
+        .map(|(_, _, s)| s)
         .collect()
 }
 
@@ -192,7 +193,14 @@ pub fn join(report: &mut Report, an: &Analysis<'_>, roots: &[PathBuf]) {
     // The same finding from two outputs of one tool (SARIF and JSON) once.
     let mut findings: Vec<&StaticFinding> = an.statics.iter().collect();
     findings.sort_by(|a, b| {
-        (&a.path, a.line, a.col, a.tool.to_lowercase(), &a.rule, &a.message)
+        (
+            &a.path,
+            a.line,
+            a.col,
+            a.tool.to_lowercase(),
+            &a.rule,
+            &a.message,
+        )
             .cmp(&(
                 &b.path,
                 b.line,
@@ -204,7 +212,8 @@ pub fn join(report: &mut Report, an: &Analysis<'_>, roots: &[PathBuf]) {
             .then((a.input, a.input_line).cmp(&(b.input, b.input_line)))
     });
     findings.dedup_by(|b, a| {
-        (&a.path, a.line, a.col, &a.rule, &a.message) == (&b.path, b.line, b.col, &b.rule, &b.message)
+        (&a.path, a.line, a.col, &a.rule, &a.message)
+            == (&b.path, b.line, b.col, &b.rule, &b.message)
             && a.tool.eq_ignore_ascii_case(&b.tool)
     });
     let mut paths: Vec<String> = findings.iter().map(|f| f.path.clone()).collect();
@@ -217,9 +226,8 @@ pub fn join(report: &mut Report, an: &Analysis<'_>, roots: &[PathBuf]) {
         roots,
         cache: BTreeMap::new(),
     };
-    let evidence = |f: &StaticFinding| {
-        format!("{}:{}", an.source(f.input, f.input_line), f.input_col)
-    };
+    let evidence =
+        |f: &StaticFinding| format!("{}:{}", an.source(f.input, f.input_line), f.input_col);
     let mut attached: Vec<Vec<String>> = vec![Vec::new(); findings.len()];
 
     // The static findings on a set of runtime sites, and their indexes.
