@@ -13,4 +13,5 @@ mod locks;
 mod nightly;
 mod regressions;
 mod render;
+mod static_findings;
 mod sweep_prop;
