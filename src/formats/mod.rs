@@ -5,6 +5,8 @@
 //! looks like a JSON object is scanned ([`json`]); a JSON line that breaks is
 //! a diagnostic at its column; every other line is context. A record becomes
 //! an access or lock event when it names an object (or lock) and an op.
+//! Whole documents — STD traces, static analysers' findings
+//! ([`static_findings`]) — are recognised before chunking and read whole.
 
 pub mod console;
 pub mod fields;
