@@ -93,8 +93,18 @@ impl Parsed {
         self.diags.push((at.0, at.1, Severity::Warning, message));
     }
 
+    /// Lines with an error (several errors on one line count once, so that
+    /// lines = records + context + parse_errors holds).
     pub fn parse_errors(&self) -> u32 {
-        self.diags.iter().filter(|d| d.2 == Severity::Error).count() as u32
+        let mut lines: Vec<u32> = self
+            .diags
+            .iter()
+            .filter(|d| d.2 == Severity::Error)
+            .map(|d| d.0)
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        (lines.len() as u32).min(self.lines)
     }
 }
 
@@ -170,7 +180,10 @@ pub fn detect(bytes: &[u8]) -> Option<Kind> {
     let tree = match first {
         b"{}" => comments > 0,
         b"{" => lines.next().is_some_and(|l| {
-            l.starts_with(b"\"") && l.ends_with(b": {") && !l[1..l.len() - 4].contains(&b'"')
+            l.len() >= 5
+                && l.starts_with(b"\"")
+                && l.ends_with(b": {")
+                && !l[1..l.len() - 4].contains(&b'"')
         }),
         _ => false,
     };
@@ -780,6 +793,7 @@ mod tests {
         assert_eq!(detect(br#"{"version":"1","msg":"no runs here"}"#), None);
         assert_eq!(detect(b"# a comment\nplain text\n"), None);
         assert_eq!(detect(b"{}\n"), None);
+        assert_eq!(detect(b"{\n\": {\n"), None);
         assert_eq!(detect(b""), None);
     }
 
@@ -869,6 +883,14 @@ mod tests {
         assert!(p.findings.is_empty());
         assert_eq!(p.diags.len(), 1);
         assert!(p.diags[0].3.contains("racetrail's own"), "{:?}", p.diags);
+    }
+
+    #[test]
+    fn errors_count_lines_once() {
+        let p = parse(br#"{"a": {"x": 5, "y": {"z": 1}}}"#, Kind::GoVet, 0);
+        assert_eq!(p.diags.len(), 2, "{:?}", p.diags);
+        assert_eq!(p.parse_errors(), 1);
+        assert_eq!(p.lines, 1);
     }
 
     #[test]

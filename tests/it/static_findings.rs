@@ -534,3 +534,52 @@ fn merged_shards_keep_the_join() {
     assert!(plain["summary"].get("unflagged").is_none());
     assert!(plain["races"][0].get("static").is_none());
 }
+
+/// The real static outputs cut at seeded points and mutated with seeded
+/// byte changes, each with a runtime fixture: no panic, the accounting
+/// holds, and every renderer runs.
+#[test]
+fn mutated_static_outputs_never_panic() {
+    use racetrail::pipeline::{Settings, analyze};
+    use racetrail::report::{Renderer, Report, json::Json, sarif::Sarif, table::Table};
+    use racetrail::source::Input;
+
+    use crate::harness::{Rng, fixture};
+
+    let runtime = std::fs::read(fixture(RUNTIME[3])).unwrap();
+    let mut rng = Rng(14);
+    for f in [VET, SARIF, SC_JSON] {
+        let text = std::fs::read(fixture(f)).unwrap();
+        for round in 0..120 {
+            let mut bytes = text.clone();
+            match round % 3 {
+                0 => bytes.truncate(rng.below(bytes.len())),
+                1 => {
+                    for _ in 0..1 + rng.below(4) {
+                        let at = rng.below(bytes.len());
+                        let junk = b"{}[]\":,\n\\0x%";
+                        bytes[at] = junk[rng.below(junk.len())];
+                    }
+                }
+                _ => {
+                    let at = rng.below(bytes.len());
+                    let len = rng.below(64).min(bytes.len() - at);
+                    bytes.drain(at..at + len);
+                }
+            }
+            let inputs = vec![
+                Input::from_bytes("mutant", bytes),
+                Input::from_bytes("runtime", runtime.clone()),
+            ];
+            let an = analyze(&inputs, &Settings::default(), &|_, _| {});
+            for i in &an.inputs {
+                assert_eq!(i.lines, i.records + i.context + i.parse_errors, "{f}");
+            }
+            let report = Report::build(&an);
+            let mut sink = Vec::new();
+            Json.render(&report, &mut sink).unwrap();
+            Sarif.render(&report, &mut sink).unwrap();
+            Table { color: false }.render(&report, &mut sink).unwrap();
+        }
+    }
+}
