@@ -102,7 +102,9 @@ pub fn func_extents(src: &str) -> Vec<(u32, u32)> {
         let n = i as u32 + 1;
         let line = line.trim_end();
         if line.starts_with("func ") || line.starts_with("func(") {
-            if line.ends_with('}') && line.contains('{') {
+            // A trailing comment does not make a one-line function longer.
+            let code = line.split(" //").next().unwrap_or(line).trim_end();
+            if code.ends_with('}') && code.contains('{') {
                 out.push((n, n));
                 open = None;
             } else {
@@ -371,7 +373,7 @@ mod tests {
 
     #[test]
     fn gofmt_function_extents() {
-        let src = "package main\n\nfunc a() {}\n\nfunc (s *S) b(\n\tx int,\n) {\n\tgo func() {\n\t}()\n}\n\ntype T struct {\n}\n\nfunc c()\n\nfunc d() {\n\treturn\n}\n";
+        let src = "package main\n\nfunc a() {} // one line\n\nfunc (s *S) b(\n\tx int,\n) {\n\tgo func() {\n\t}()\n}\n\ntype T struct {\n}\n\nfunc c()\n\nfunc d() {\n\treturn\n}\n";
         assert_eq!(func_extents(src), vec![(3, 3), (5, 10), (17, 19)]);
     }
 }
