@@ -125,7 +125,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__graph)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,6 +192,10 @@ _racetrail() {
                     return 0
                     ;;
                 --goroutine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -355,7 +359,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__scan)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -422,6 +426,10 @@ _racetrail() {
                     return 0
                     ;;
                 --goroutine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

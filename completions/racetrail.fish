@@ -56,6 +56,7 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l until -d 'R
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l trace -d 'Show only findings involving this trace id' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l object -d 'Show only findings on this map or lock (its id, or the name a record gave it)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l goroutine -d 'Show only findings involving this goroutine (log goroutine ids, not race-detector numbers)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l source-root -d 'Where the Go sources are, for joining static analysers\' findings (SARIF, go vet -json, staticcheck -f json among the inputs) to runtime findings in the same function; a file is found by the longest suffix of its path that exists under DIR. Repeatable' -r -F
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
 never\t'Always read files into memory'"
@@ -95,6 +96,7 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l until -d '
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l trace -d 'Show only findings involving this trace id' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l object -d 'Show only findings on this map or lock (its id, or the name a record gave it)' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l goroutine -d 'Show only findings involving this goroutine (log goroutine ids, not race-detector numbers)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l source-root -d 'Where the Go sources are, for joining static analysers\' findings (SARIF, go vet -json, staticcheck -f json among the inputs) to runtime findings in the same function; a file is found by the longest suffix of its path that exists under DIR. Repeatable' -r -F
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l field -d 'Name the field of a concept, e.g. --field actor=worker --field object=cache' -r
 complete -c racetrail -n "__fish_racetrail_using_subcommand graph" -l mmap -d 'How files are read: auto maps large files into memory' -r -f -a "auto\t'Map large regular files, read small ones'
 never\t'Always read files into memory'"

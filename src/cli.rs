@@ -178,6 +178,7 @@ impl DumpsArgs {
             object: None,
             goroutine: None,
             fields: Vec::new(),
+            source_root: Vec::new(),
             mmap: self.mmap,
             max_errors: None,
             max_decompressed: 16 << 30,
@@ -269,6 +270,13 @@ pub struct ScanArgs {
     /// Show only findings involving this goroutine (log goroutine ids, not race-detector numbers).
     #[arg(long, value_name = "N")]
     pub goroutine: Option<String>,
+
+    /// Where the Go sources are, for joining static analysers' findings
+    /// (SARIF, go vet -json, staticcheck -f json among the inputs) to runtime
+    /// findings in the same function; a file is found by the longest suffix
+    /// of its path that exists under DIR. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub source_root: Vec<PathBuf>,
 
     /// Name the field of a concept, e.g. --field actor=worker --field object=cache.
     ///

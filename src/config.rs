@@ -36,6 +36,8 @@ pub struct Config {
     pub format: OutputFormat,
     pub settings: Settings,
     pub filters: Filters,
+    /// `--source-root`: where Go sources are looked up for static findings.
+    pub source_roots: Vec<PathBuf>,
     pub mmap: MmapMode,
     pub max_errors: Option<u64>,
     pub output: Option<PathBuf>,
@@ -108,6 +110,7 @@ impl Config {
                 object: args.object,
                 goroutine: args.goroutine,
             },
+            source_roots: args.source_root,
             mmap: args.mmap,
             max_errors: args.max_errors,
             output: args.output,

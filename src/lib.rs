@@ -197,6 +197,9 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     }
     let t = std::time::Instant::now();
     let mut report = Report::build_filtered(&analysis, &config.filters);
+    if !config.source_roots.is_empty() {
+        report.join_static(&analysis, &config.source_roots);
+    }
     if let Some(path) = &config.baseline {
         report.apply_baseline(&report::baseline::Baseline::load(path)?);
     }

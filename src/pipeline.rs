@@ -148,6 +148,8 @@ pub struct Analysis<'a> {
     /// The run's rate table in parts per million (`Access::rate` n is
     /// `rates[n - 1]`).
     pub rates: Vec<u32>,
+    /// Findings of static analysers (SARIF, `go vet -json`), in input order.
+    pub statics: Vec<formats::static_findings::StaticFinding>,
     /// Wall time and resident memory (KiB, 0 when unknown) after each stage,
     /// for `--timings` (never in the report).
     pub timings: Vec<(&'static str, Duration, u64)>,
@@ -278,6 +280,7 @@ pub fn analyze<'a>(
     }
     let total: usize = inputs.iter().map(|i| i.bytes().len()).sum();
     let mut std_scopes: Vec<HbScope> = Vec::new();
+    let mut statics = Vec::new();
     let mut unkept_diagnostics = 0u64;
     let target = (total / (rayon::current_num_threads() * 8).max(1)).max(MIN_CHUNK);
     let mut jobs: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
@@ -302,6 +305,19 @@ pub fn analyze<'a>(
                 severity: Severity::Warning,
                 message: "binary data (NUL bytes), not a log; input skipped".into(),
             });
+            continue;
+        }
+        // Static analysers' findings are whole documents, read whole.
+        if let Some(unkept) = formats::static_findings::read_input(
+            bytes,
+            n as u32,
+            |l| input.original_line(l),
+            &mut stats[n],
+            &mut diagnostics,
+            &mut statics,
+            settings.parse.max_diags,
+        ) {
+            unkept_diagnostics += unkept;
             continue;
         }
         if settings.hb && first_line_is_std(bytes) {
@@ -622,6 +638,7 @@ pub fn analyze<'a>(
         diagnostic_count,
         sampling,
         rates,
+        statics,
         timings,
     }
 }

@@ -5,6 +5,8 @@
 //! looks like a JSON object is scanned ([`json`]); a JSON line that breaks is
 //! a diagnostic at its column; every other line is context. A record becomes
 //! an access or lock event when it names an object (or lock) and an op.
+//! Whole documents — STD traces, static analysers' findings
+//! ([`static_findings`]) — are recognised before chunking and read whole.
 
 pub mod console;
 pub mod fields;
@@ -13,6 +15,7 @@ pub mod json;
 pub mod klog;
 pub mod lines;
 pub mod logfmt;
+pub mod static_findings;
 pub mod std_trace;
 pub mod time;
 pub mod wrappers;
@@ -42,9 +45,17 @@ impl Formats {
     pub const CRI: Formats = Formats(128);
     pub const KUBECTL: Formats = Formats(256);
     pub const STD: Formats = Formats(512);
+    pub const SARIF: Formats = Formats(1024);
+    pub const GO_VET: Formats = Formats(2048);
+    pub const STATICCHECK: Formats = Formats(4096);
 
     pub fn insert(&mut self, f: Formats) {
         self.0 |= f.0;
+    }
+
+    /// Whether any format of `f` is in the set.
+    pub fn intersects(self, f: Formats) -> bool {
+        self.0 & f.0 != 0
     }
 
     pub fn names(self) -> Vec<&'static str> {
@@ -54,6 +65,9 @@ impl Formats {
             (Formats::CRI, "cri"),
             (Formats::KUBECTL, "kubectl"),
             (Formats::STD, "std"),
+            (Formats::SARIF, "sarif"),
+            (Formats::GO_VET, "go-vet-json"),
+            (Formats::STATICCHECK, "staticcheck-json"),
         ] {
             if self.0 & bit.0 != 0 {
                 v.push(name);

@@ -1,7 +1,8 @@
 //! `--format dot`: Graphviz. One cluster per scope; goroutines (labelled
 //! with their trace ids) and maps as nodes; a red edge from a goroutine to a
 //! map for its part in the conflicts there, labelled with its ops and the
-//! number of conflicting pairs its accesses are in.
+//! number of conflicting pairs its accesses are in. A map, race edge or
+//! crash that a static check flagged says which (`flagged: go vet copylocks`).
 
 use std::io::{self, Write};
 
@@ -87,6 +88,17 @@ impl Renderer for Dot {
                     "{pairs} conflicting {}",
                     if pairs == 1 { "pair" } else { "pairs" }
                 ));
+                let flagged: Vec<super::static_join::StaticRef> = report
+                    .conflict_sites
+                    .iter()
+                    .filter(|s| s.scope == *scope && s.object == *object)
+                    .flat_map(|s| s.static_findings.iter().cloned())
+                    .collect();
+                lines.extend(
+                    super::static_join::labels(&flagged)
+                        .into_iter()
+                        .map(|l| format!("flagged: {l}")),
+                );
                 writeln!(
                     out,
                     "    s{si}_m{oi} [shape=box, style=filled, fillcolor=\"#fde0dd\", label={}];",
@@ -245,14 +257,23 @@ fn races(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             node(&b.site),
             if r.map { "red" } else { "darkorange" },
             if r.map { "red" } else { "darkorange" },
-            label(&[
-                format!("{kind}: {} × {}", ops(a), ops(b)),
-                format!(
-                    "{} {}",
-                    r.blocks,
-                    if r.blocks == 1 { "block" } else { "blocks" }
-                ),
-            ])
+            label(
+                &[
+                    format!("{kind}: {} × {}", ops(a), ops(b)),
+                    format!(
+                        "{} {}",
+                        r.blocks,
+                        if r.blocks == 1 { "block" } else { "blocks" }
+                    ),
+                ]
+                .into_iter()
+                .chain(
+                    super::static_join::labels(&r.static_findings)
+                        .into_iter()
+                        .map(|l| format!("flagged: {l}"))
+                )
+                .collect::<Vec<_>>()
+            )
         )?;
     }
     writeln!(out, "  }}")
@@ -280,6 +301,11 @@ fn crashes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(m) = &c.map_address {
             title.push(format!("map {m}"));
         }
+        title.extend(
+            super::static_join::labels(&c.static_findings)
+                .into_iter()
+                .map(|l| format!("flagged: {l}")),
+        );
         writeln!(
             out,
             "    crash{ci} [shape=doubleoctagon, color=red, fontcolor=red, label={}];",

@@ -97,6 +97,12 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
                 {
                     reports.extend(more.iter().cloned());
                 }
+                // Shards that all read the static findings attach the same ones.
+                if m.get("static").is_none()
+                    && let Some(st) = r.get("static")
+                {
+                    m["static"] = st.clone();
+                }
                 if r["map"] == true && m["map"] != true {
                     m["map"] = Value::Bool(true);
                     m["sides"] = r["sides"].clone();
@@ -144,6 +150,7 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
             .then(Ordering::Equal)
     });
     let diagnostics = all("diagnostics");
+    let statics = static_findings(&all("static_findings"));
 
     let sum = |key: &str| -> u64 { docs.iter().map(|(_, d)| u(&d["summary"][key])).sum() };
     let mut summary = Map::new();
@@ -194,6 +201,19 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
             .sum();
         summary.insert("estimated_conflicts".into(), est.into());
     }
+    if docs
+        .iter()
+        .any(|(_, d)| d["summary"].get("static_findings").is_some())
+    {
+        let unflagged = sites
+            .iter()
+            .chain(&races)
+            .chain(&crashes)
+            .filter(|x| x.get("static").is_none())
+            .count();
+        summary.insert("static_findings".into(), statics.len().into());
+        summary.insert("unflagged".into(), unflagged.into());
+    }
 
     let mut out = Map::new();
     out.insert("schema".into(), SCHEMA.into());
@@ -226,8 +246,46 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
         );
         out.insert("hb".into(), hb.into());
     }
+    if !statics.is_empty() {
+        out.insert("static_findings".into(), statics.into());
+    }
     out.insert("diagnostics".into(), diagnostics.into());
     Ok(Value::Object(out))
+}
+
+/// Static findings of all shards, in the scan's order, each once (every
+/// shard that read a static output lists its findings), with the runtime
+/// findings they are on joined.
+fn static_findings(all: &[Value]) -> Vec<Value> {
+    let key = |v: &Value| {
+        let (path, line) = s(&v["source"]).rsplit_once(':').unwrap_or(("", ""));
+        (
+            path.to_string(),
+            line.parse::<u64>().unwrap_or(0),
+            u(&v["column"]),
+            s(&v["tool"]).to_lowercase(),
+            s(&v["rule"]).to_string(),
+            s(&v["message"]).to_string(),
+        )
+    };
+    let mut merged: BTreeMap<_, Value> = BTreeMap::new();
+    for v in all {
+        match merged.get_mut(&key(v)) {
+            None => {
+                merged.insert(key(v), v.clone());
+            }
+            Some(m) => {
+                let mut ids: Vec<Value> = arr(m, "findings").cloned().collect();
+                for id in arr(v, "findings") {
+                    if !ids.contains(id) {
+                        ids.push(id.clone());
+                    }
+                }
+                m["findings"] = ids.into();
+            }
+        }
+    }
+    merged.into_values().collect()
 }
 
 /// Reads the reports named on the command line.

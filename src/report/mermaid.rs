@@ -2,7 +2,8 @@
 //! documents embed. Per scope: goroutines and maps, conflict edges
 //! (`goroutine -- "write: 27 pairs" --> map`), wait edges
 //! (`holder -. "carts.mu 3.84ms" .-> waiter`), wait chains as paths
-//! (`A[g1 acquire L] --> B[g2 wait 128ms]`) and deadlock cycles in red.
+//! (`A[g1 acquire L] --> B[g2 wait 128ms]`) and deadlock cycles in red. A
+//! map a static check flagged a conflict site of says which.
 
 use std::io::{self, Write};
 
@@ -65,11 +66,23 @@ impl Renderer for Mermaid {
                     None => {
                         maps.push(&e.object);
                         let name = e.object_name.as_deref().unwrap_or(&e.object);
+                        let flagged: Vec<super::static_join::StaticRef> = r
+                            .conflict_sites
+                            .iter()
+                            .filter(|s| s.scope == *scope && s.object == e.object)
+                            .flat_map(|s| s.static_findings.iter().cloned())
+                            .collect();
+                        let flagged = super::static_join::labels(&flagged);
+                        let flagged = if flagged.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" · flagged: {}", flagged.join(", "))
+                        };
                         writeln!(
                             out,
                             "    s{si}_m{}[[\"map {}\"]]",
                             maps.len() - 1,
-                            text(name)
+                            text(&format!("{name}{flagged}"))
                         )?;
                         maps.len() - 1
                     }

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod mermaid;
 pub mod runtime;
 pub mod sarif;
+pub mod static_join;
 pub mod table;
 pub mod text;
 
@@ -69,6 +70,10 @@ pub struct Report {
     /// With `--mode hb`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hb: Option<HbReport>,
+    /// Findings of static analysers among the inputs, each with the runtime
+    /// findings it was attached to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub static_findings: Vec<static_join::StaticEntry>,
     pub diagnostics: Vec<DiagnosticReport>,
     /// Per (scope, object, actor) participation, for the graph renderers.
     #[serde(skip)]
@@ -194,6 +199,13 @@ pub struct Summary {
     /// With `--baseline`: findings it already has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_findings: Option<u64>,
+    /// With static analysers' outputs among the inputs: their findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub static_findings: Option<u64>,
+    /// With static analysers' outputs among the inputs: conflict sites,
+    /// races and crashes that no static check flagged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unflagged: Option<u64>,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -227,6 +239,9 @@ pub struct ConflictSite {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimate: Option<Estimate>,
     pub examples: Vec<Conflict>,
+    /// Static findings on either side's caller (same line or function).
+    #[serde(rename = "static", skip_serializing_if = "Vec::is_empty")]
+    pub static_findings: Vec<static_join::StaticRef>,
 }
 
 /// The true pair count of a site estimated from an access-sampled log: each
@@ -535,6 +550,7 @@ impl Report {
                     .filter(|&&(x, y)| f.example(&accesses[x as usize], &accesses[y as usize]))
                     .map(|&e| example(s, e))
                     .collect(),
+                static_findings: Vec::new(),
             }
         };
         let order = |a: &ConflictSite, b: &ConflictSite| {
@@ -656,6 +672,8 @@ impl Report {
                     .sum()
             }),
             known_findings: None,
+            static_findings: None,
+            unflagged: None,
         };
         let inputs = an
             .inputs
@@ -687,7 +705,7 @@ impl Report {
                 message: d.message.clone(),
             })
             .collect();
-        Report {
+        let mut report = Report {
             schema: SCHEMA,
             inputs,
             summary,
@@ -701,10 +719,19 @@ impl Report {
             wait_chains,
             deadlocks,
             hb,
+            static_findings: Vec::new(),
             diagnostics,
             graph,
             graph_actors,
-        }
+        };
+        static_join::join(&mut report, an, &[]);
+        report
+    }
+
+    /// Joins the static findings again, with Go sources also looked up
+    /// under `roots` (`--source-root`) for same-function matches.
+    pub fn join_static(&mut self, an: &Analysis<'_>, roots: &[std::path::PathBuf]) {
+        static_join::join(self, an, roots);
     }
 
     /// Findings decide the exit status: conflicts, races, crashes and

@@ -75,6 +75,9 @@ pub struct RaceSite {
     pub blocks: u64,
     pub sides: Vec<RaceSide>,
     pub reports: Vec<RaceReportOut>,
+    /// Static findings on either side's top user frame (same line or function).
+    #[serde(rename = "static", skip_serializing_if = "Vec::is_empty")]
+    pub static_findings: Vec<super::static_join::StaticRef>,
 }
 
 #[derive(Debug, Serialize)]
@@ -151,6 +154,9 @@ pub struct Crash {
     /// Accesses still open when the process died, by other goroutines, on
     /// the map the crashing goroutine had open: the side the runtime never names.
     pub other_side: Vec<OtherSide>,
+    /// Static findings on the crash site (same line or function).
+    #[serde(rename = "static", skip_serializing_if = "Vec::is_empty")]
+    pub static_findings: Vec<super::static_join::StaticRef>,
 }
 
 fn frame_out(i: &Interner<'_>, f: &Frame) -> FrameOut {
@@ -307,6 +313,7 @@ pub fn races(an: &Analysis<'_>) -> (Vec<RaceSite>, u64) {
                 blocks: members.len() as u64,
                 sides,
                 reports,
+                static_findings: Vec::new(),
             }
         })
         .collect();
@@ -529,6 +536,7 @@ pub fn crash(
             (Some(scope), Some(g)) => other_side(an, scope, g.id),
             _ => Vec::new(),
         },
+        static_findings: Vec::new(),
     }
 }
 

@@ -3,6 +3,8 @@
 //! the finding names (callers, top user frames) with the log records as
 //! related locations; rule ids per kind; fingerprints as
 //! `partialFingerprints`, and `baselineState` when a baseline was given.
+//! Static analysers' findings on a finding's site (see
+//! [`super::static_join`]) are related locations too.
 
 use std::io::{self, Write};
 
@@ -85,6 +87,31 @@ fn location(site: &str, message: Option<&str>) -> Option<Value> {
     Some(loc)
 }
 
+/// The static findings on a runtime finding, as related locations.
+fn static_related(refs: &[super::static_join::StaticRef]) -> impl Iterator<Item = Value> + '_ {
+    refs.iter().filter_map(|r| {
+        let how = if r.by == "line" {
+            "this line"
+        } else {
+            "this function"
+        };
+        let mut loc = location(
+            &r.source,
+            Some(&format!(
+                "{} {} flagged {how}{}: {}",
+                r.tool,
+                r.rule,
+                if r.suppressed { " (suppressed)" } else { "" },
+                r.message
+            )),
+        )?;
+        if r.column > 0 {
+            loc["physicalLocation"]["region"]["startColumn"] = json!(r.column);
+        }
+        Some(loc)
+    })
+}
+
 fn result(
     rule: &str,
     message: String,
@@ -146,6 +173,7 @@ impl Renderer for Sarif {
                 .filter_map(|x| {
                     location(&x.source, Some(&format!("goroutine {} {}", x.actor, x.op)))
                 })
+                .chain(static_related(&s.static_findings))
                 .collect();
             results.push(result(
                 &rule,
@@ -180,6 +208,7 @@ impl Renderer for Sarif {
                 .reports
                 .iter()
                 .filter_map(|x| location(&x.source, Some("race report")))
+                .chain(static_related(&r.static_findings))
                 .collect();
             results.push(result(
                 rule,
@@ -228,6 +257,7 @@ impl Renderer for Sarif {
                     Some(&format!("goroutine {} {} still open", o.actor, o.op)),
                 )
             }));
+            related.extend(static_related(&c.static_findings));
             results.push(result(
                 rule,
                 message,

@@ -235,9 +235,41 @@ impl Table {
                 n + 1,
                 sanitize(&sources.join(", "))
             )?;
+            let checked = r.summary.static_findings.is_some();
+            static_lines(&race.static_findings, checked, "     ", out)?;
         }
         Ok(())
     }
+}
+
+/// The static findings on a runtime finding, one line each; with static
+/// analysers among the inputs (`checked`), also that none flagged it.
+fn static_lines(
+    refs: &[super::static_join::StaticRef],
+    checked: bool,
+    indent: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if checked && refs.is_empty() {
+        writeln!(out, "{indent}flagged by no static check")?;
+    }
+    for r in refs {
+        let how = if r.by == "line" {
+            "on this line"
+        } else {
+            "in this function"
+        };
+        let suppressed = if r.suppressed { ", suppressed" } else { "" };
+        writeln!(
+            out,
+            "{indent}flagged by {} {} at {} ({how}{suppressed}): {}",
+            sanitize(&r.tool),
+            sanitize(&r.rule),
+            sanitize(&r.source),
+            sanitize(&r.message)
+        )?;
+    }
+    Ok(())
 }
 
 /// The goroutines that waited longest (the runtime prints minutes from 1 on).
@@ -373,7 +405,7 @@ pub fn crash_digest(c: &Crash, out: &mut dyn Write, buckets: usize) -> io::Resul
     if buckets > 0 && c.buckets.len() > buckets {
         writeln!(out, "  … {} more buckets", c.buckets.len() - buckets)?;
     }
-    Ok(())
+    static_lines(&c.static_findings, false, "  ", out)
 }
 
 impl Renderer for Table {
@@ -460,6 +492,31 @@ impl Renderer for Table {
                 plural(s.crashes, "crash", "crashes"),
             )?;
         }
+        if let (Some(n), Some(unflagged)) = (s.static_findings, s.unflagged) {
+            let mut tools: Vec<(&str, u64)> = Vec::new();
+            for f in &r.static_findings {
+                match tools.iter_mut().find(|t| t.0 == f.tool) {
+                    Some(t) => t.1 += 1,
+                    None => tools.push((&f.tool, 1)),
+                }
+            }
+            tools.sort();
+            let tools: Vec<String> = tools.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            let runtime = s.conflict_sites + s.race_sites + s.crashes;
+            writeln!(
+                out,
+                "static analysis: {}{}; {} of {} flagged, {} by no check",
+                plural(n, "finding", "findings"),
+                if tools.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", sanitize(&tools.join(", ")))
+                },
+                thousands(runtime - unflagged),
+                plural(runtime, "runtime finding", "runtime findings"),
+                thousands(unflagged),
+            )?;
+        }
 
         let sites: Vec<&super::ConflictSite> =
             r.conflict_sites.iter().filter(|s| !s.known).collect();
@@ -537,6 +594,8 @@ impl Renderer for Table {
                         )?;
                     }
                 }
+                let checked = s.static_findings.is_some();
+                static_lines(&c.static_findings, checked, "     ", out)?;
             }
         }
 
@@ -548,6 +607,9 @@ impl Renderer for Table {
         }
         for c in r.crashes.iter().filter(|c| !c.known) {
             crash_digest(c, out, 0)?;
+            if s.static_findings.is_some() && c.static_findings.is_empty() {
+                writeln!(out, "  flagged by no static check")?;
+            }
         }
 
         if !r.diagnostics.is_empty() {

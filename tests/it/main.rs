@@ -15,4 +15,5 @@ mod pasted_dumps;
 mod regressions;
 mod render;
 mod sampling;
+mod static_findings;
 mod sweep_prop;
