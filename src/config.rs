@@ -22,6 +22,8 @@ pub enum ConfigError {
     NegativeSlack(String),
     #[error("--threads must be at least 1")]
     Threads,
+    #[error("--around {0:?}: expected a non-negative duration with a unit, such as 50us or 2ms")]
+    Around(String),
     #[error("--max-line-bytes must be at least 1")]
     MaxLine,
     #[error("--{0} {1:?}: expected an RFC 3339 time or epoch seconds/ms/µs/ns")]
@@ -34,6 +36,8 @@ pub struct Config {
     pub format: OutputFormat,
     pub settings: Settings,
     pub filters: Filters,
+    /// `--around`: time shown on either side of a finding in timelines.
+    pub around: Option<i64>,
     pub mmap: MmapMode,
     pub max_errors: Option<u64>,
     pub output: Option<PathBuf>,
@@ -68,6 +72,13 @@ impl Config {
                 })
                 .transpose()
         };
+        let around = match &args.around {
+            None => None,
+            Some(s) => match go_duration_ns(s) {
+                Some(ns) if ns >= 0 => Some(ns),
+                _ => return Err(ConfigError::Around(s.clone())),
+            },
+        };
         let since = time("since", &args.since)?;
         let until = time("until", &args.until)?;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -100,6 +111,7 @@ impl Config {
                 object: args.object,
                 goroutine: args.goroutine,
             },
+            around,
             mmap: args.mmap,
             max_errors: args.max_errors,
             output: args.output,

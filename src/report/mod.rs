@@ -13,8 +13,10 @@ pub mod merge;
 pub mod mermaid;
 pub mod runtime;
 pub mod sarif;
+pub mod scene;
 pub mod table;
 pub mod text;
+pub mod timeline;
 
 use std::io::{self, Write};
 
