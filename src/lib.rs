@@ -284,7 +284,9 @@ fn render(
         OutputFormat::Dot => Box::new(report::dot::Dot),
         OutputFormat::Mermaid => Box::new(report::mermaid::Mermaid),
         OutputFormat::Sarif => Box::new(report::sarif::Sarif),
-        OutputFormat::Jsonl | OutputFormat::Html | OutputFormat::Trace => Box::new(report::jsonl::Jsonl),
+        OutputFormat::Jsonl => Box::new(report::jsonl::Jsonl),
+        OutputFormat::Html => Box::new(report::html::Html { views }),
+        OutputFormat::Trace => Box::new(report::trace::Trace { views }),
         OutputFormat::Timeline => Box::new(report::timeline::Timeline {
             views,
             color: config.color,

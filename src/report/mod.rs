@@ -6,6 +6,7 @@
 
 pub mod baseline;
 pub mod dot;
+pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod locks;
@@ -17,6 +18,7 @@ pub mod scene;
 pub mod table;
 pub mod text;
 pub mod timeline;
+pub mod trace;
 
 use std::io::{self, Write};
 

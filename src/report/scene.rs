@@ -17,9 +17,9 @@ use crate::pipeline::Analysis;
 use crate::replay::windows::{Access, LockSpan, OPEN};
 use crate::source::Input;
 
-/// Context items kept per lane, the nearest to the finding first: enough
-/// to see what each goroutine was doing, few enough for a 1,000-finding page.
-const LANE_ITEMS: usize = 16;
+/// Context items kept per lane on the terminal, the nearest to the finding
+/// first: enough to see what each goroutine was doing.
+pub const LANE_ITEMS: usize = 16;
 /// Log text longer than this is cut in the evidence lines.
 const LINE_TEXT: usize = 400;
 
@@ -153,6 +153,8 @@ pub struct Index<'r, 'a> {
     pub scope_end: Vec<i64>,
     scope_ids: FxHashMap<String, u32>,
     input_ids: FxHashMap<&'r str, u32>,
+    /// Context items kept per lane ([`LANE_ITEMS`] unless set).
+    pub lane_items: usize,
 }
 
 fn span(s: &LockSpan) -> (i64, i64) {
@@ -202,7 +204,8 @@ impl<'r, 'a> Index<'r, 'a> {
             }
         }
         for it in by_actor.values_mut() {
-            it.accesses.sort_by_key(|&i| (w.accesses[i as usize].start, i));
+            it.accesses
+                .sort_by_key(|&i| (w.accesses[i as usize].start, i));
             it.holds.sort_by_key(|&i| (w.holds[i as usize].start, i));
             it.waits.sort_by_key(|&i| (w.waits[i as usize].start, i));
         }
@@ -221,6 +224,7 @@ impl<'r, 'a> Index<'r, 'a> {
             scope_end,
             scope_ids,
             input_ids,
+            lane_items: LANE_ITEMS,
         }
     }
 
@@ -234,7 +238,7 @@ impl<'r, 'a> Index<'r, 'a> {
         Some((*self.input_ids.get(path)?, line.parse().ok()?))
     }
 
-    fn actor(&self, name: &str) -> Option<Sym> {
+    pub fn actor(&self, name: &str) -> Option<Sym> {
         self.an.interner.get(name.as_bytes())
     }
 
@@ -243,7 +247,7 @@ impl<'r, 'a> Index<'r, 'a> {
     }
 
     /// The scope's last instant (0 when it has no records).
-    fn end_of(&self, scope: u32) -> i64 {
+    pub fn end_of(&self, scope: u32) -> i64 {
         self.scope_end
             .get(scope as usize)
             .copied()
@@ -252,7 +256,7 @@ impl<'r, 'a> Index<'r, 'a> {
     }
 
     /// The access of `actor` starting at `start` whose begin record is `at`.
-    fn find_access(&self, scope: u32, actor: Sym, start: i64, at: (u32, u32)) -> Option<u32> {
+    pub fn find_access(&self, scope: u32, actor: Sym, start: i64, at: (u32, u32)) -> Option<u32> {
         let it = self.by_actor.get(&(scope, actor))?;
         let acc = &self.an.windows.accesses;
         let from = it
@@ -266,7 +270,7 @@ impl<'r, 'a> Index<'r, 'a> {
     }
 
     /// Everything of (scope, actor) that meets `[from, to]`, by start.
-    fn around(&self, scope: u32, actor: Sym, from: i64, to: i64) -> Vec<Ref> {
+    pub fn around(&self, scope: u32, actor: Sym, from: i64, to: i64) -> Vec<Ref> {
         let Some(it) = self.by_actor.get(&(scope, actor)) else {
             return Vec::new();
         };
@@ -411,10 +415,14 @@ impl<'r, 'a> Index<'r, 'a> {
                 let near = |r: &Ref| {
                     let (s, e) = self.interval(*r);
                     let e = if e == OPEN { to } else { e };
-                    if e < zero { zero - e } else { (s - zero).max(0) }
+                    if e < zero {
+                        zero - e
+                    } else {
+                        (s - zero).max(0)
+                    }
                 };
                 refs.sort_by_key(|r| (!focus.contains(r), near(r), *r));
-                let kept = refs.len().min(LANE_ITEMS.max(focus.len()));
+                let kept = refs.len().min(self.lane_items.max(focus.len()));
                 let hidden = refs.len() - kept;
                 refs.truncate(kept);
                 let mut items: Vec<Item> = refs
@@ -435,7 +443,48 @@ impl<'r, 'a> Index<'r, 'a> {
             .collect()
     }
 
-    fn owner(&self, r: Ref) -> Option<(u32, Sym)> {
+    /// A deadlock's goroutines, and for each its wait with the hold (by the
+    /// next goroutine) of the lock it waits for, when the logs show it.
+    pub fn cycle(
+        &self,
+        scope: u32,
+        d: &super::locks::DeadlockReport,
+    ) -> Option<(Vec<Sym>, Vec<(Option<Ref>, Ref)>)> {
+        let w = &self.an.windows;
+        let actors: Vec<Sym> = d.actors.iter().filter_map(|a| self.actor(a)).collect();
+        if actors.len() != d.actors.len() || actors.is_empty() {
+            return None;
+        }
+        let mut pairs = Vec::new();
+        for (i, src) in d.sources.iter().enumerate() {
+            let Some(at) = self.source_of(src) else {
+                continue;
+            };
+            let Some(it) = self.by_actor.get(&(scope, actors[i])) else {
+                continue;
+            };
+            let Some(wi) = it
+                .waits
+                .iter()
+                .copied()
+                .find(|&x| (w.waits[x as usize].input, w.waits[x as usize].line) == at)
+            else {
+                continue;
+            };
+            let holder = actors[(i + 1) % actors.len()];
+            let lock = w.waits[wi as usize].lock;
+            let hold = self.by_actor.get(&(scope, holder)).and_then(|it| {
+                it.holds.iter().rev().copied().find(|&h| {
+                    let h = &w.holds[h as usize];
+                    h.lock == lock && h.start <= d.at_ns && (h.end == OPEN || h.end >= d.at_ns)
+                })
+            });
+            pairs.push((hold.map(Ref::Hold), Ref::Wait(wi)));
+        }
+        Some((actors, pairs))
+    }
+
+    pub fn owner(&self, r: Ref) -> Option<(u32, Sym)> {
         let w = &self.an.windows;
         Some(match r {
             Ref::Access(i) => {
@@ -456,12 +505,10 @@ impl<'r, 'a> Index<'r, 'a> {
 
 /// Where `r` is among the lanes.
 fn locate(lanes: &[Lane], r: Ref) -> Option<(usize, usize)> {
-    lanes.iter().enumerate().find_map(|(l, lane)| {
-        lane.items
-            .iter()
-            .position(|i| i.what == r)
-            .map(|k| (l, k))
-    })
+    lanes
+        .iter()
+        .enumerate()
+        .find_map(|(l, lane)| lane.items.iter().position(|i| i.what == r).map(|k| (l, k)))
 }
 
 /// The axis around a finding that spans `[s, e]`.
@@ -688,9 +735,7 @@ impl Views<'_, '_> {
                 .collect();
         }
         if scene.lanes.iter().all(|l| l.items.is_empty()) {
-            scene.note = Some(format!(
-                "goroutine {crasher} has no records near the crash"
-            ));
+            scene.note = Some(format!("goroutine {crasher} has no records near the crash"));
         }
         scene
     }
@@ -719,37 +764,19 @@ impl Views<'_, '_> {
             scene.note = Some("scope not found".into());
             return scene;
         };
-        let w = &ix.an.windows;
-        let actors: Vec<Sym> = d.actors.iter().filter_map(|a| ix.actor(a)).collect();
-        if actors.len() != d.actors.len() {
+        let Some((actors, pairs)) = ix.cycle(scope, d) else {
             scene.note = Some("goroutines not found".into());
             return scene;
-        }
-        // Each goroutine's wait, and the hold of what it waits for by the next.
+        };
         let mut focus: Vec<Ref> = Vec::new();
-        let mut pairs: Vec<(Ref, Ref)> = Vec::new();
-        for (i, src) in d.sources.iter().enumerate() {
-            let Some(at) = ix.source_of(src) else { continue };
-            let Some(wi) = w.waits.iter().position(|x| {
-                x.scope == scope && x.actor == actors[i] && (x.input, x.line) == at
-            }) else {
-                continue;
-            };
-            let wait = Ref::Wait(wi as u32);
-            focus.push(wait);
-            let holder = actors[(i + 1) % actors.len()];
-            let lock = w.waits[wi].lock;
-            let hold = ix.by_actor.get(&(scope, holder)).and_then(|it| {
-                it.holds.iter().rev().copied().find(|&h| {
-                    let h = &w.holds[h as usize];
-                    h.lock == lock && h.start <= d.at_ns && (h.end == OPEN || h.end >= d.at_ns)
-                })
-            });
-            if let Some(h) = hold {
-                focus.push(Ref::Hold(h));
-                pairs.push((Ref::Hold(h), wait));
-            }
+        for (h, w) in &pairs {
+            focus.push(*w);
+            focus.extend(*h);
         }
+        let pairs: Vec<(Ref, Ref)> = pairs
+            .iter()
+            .filter_map(|(h, w)| Some(((*h)?, *w)))
+            .collect();
         let end = ix.end_of(scope).max(d.at_ns);
         let s = focus
             .iter()

@@ -262,7 +262,12 @@ impl Timeline<'_, '_, '_> {
     }
 
     /// The rows of a lane: focus items placed first, then the others by start.
-    fn lane_rows(&self, lane: &Lane, g: &Geometry, band: Option<(usize, usize)>) -> (Vec<Row>, usize) {
+    fn lane_rows(
+        &self,
+        lane: &Lane,
+        g: &Geometry,
+        band: Option<(usize, usize)>,
+    ) -> (Vec<Row>, usize) {
         let mut rows: Vec<Row> = vec![Row::new(g.width)];
         let mut order: Vec<&Item> = lane.items.iter().collect();
         order.sort_by_key(|i| (!i.focus, i.start, i.end));
@@ -325,11 +330,7 @@ impl Timeline<'_, '_, '_> {
             let (x, y) = g.cols(a, b);
             (x, y)
         });
-        let mark_cols: Vec<usize> = s
-            .marks
-            .iter()
-            .map(|m| g.col(m.at).min(width - 1))
-            .collect();
+        let mark_cols: Vec<usize> = s.marks.iter().map(|m| g.col(m.at).min(width - 1)).collect();
         for (k, lane) in s.lanes.iter().enumerate() {
             let (mut rows, hidden) = self.lane_rows(lane, &g, band);
             for (m, &c) in s.marks.iter().zip(&mark_cols) {
