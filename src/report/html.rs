@@ -27,7 +27,7 @@ use crate::replay::windows::OPEN;
 
 /// Context items per lane in the page: fewer than on the terminal, so that
 /// a report of a thousand findings stays a few megabytes.
-const LANE_ITEMS: usize = 8;
+const LANE_ITEMS: usize = 4;
 /// Contention edges drawn in the graph (the costliest).
 const GRAPH_EDGES: usize = 40;
 /// Buckets shown per dump.
@@ -70,6 +70,8 @@ fn esc_pre(s: &str) -> String {
     escape_markup(&kept)
 }
 
+/// Element text: `&`, `<` and `>` escaped (quotes need no escape there,
+/// and log lines are full of them).
 fn escape_markup(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -77,12 +79,15 @@ fn escape_markup(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
     out
+}
+
+/// A quoted attribute value.
+fn attr(s: &str) -> String {
+    esc(s).replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// Tenths as text: `123.4`.
@@ -112,9 +117,9 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.summary td:first-child{
 .finding h3{margin:6px 0}.sub{color:var(--mute);font-size:12px}
 .zoom{float:right}.zoom button{font-size:12px;margin-left:4px}
 svg.tl{width:100%;height:auto;display:block;background:#fbfbfc;border:1px solid #eceef2}
-svg text{font:11px system-ui,sans-serif;fill:var(--fg)}svg .lane{font-weight:600}svg .lbl{pointer-events:none}
-svg .a{fill:var(--acc)}svg .a.w{fill:#5d6778}svg .f{fill:var(--focus)}svg .h{fill:var(--hold);opacity:.75}svg .wt{fill:var(--wait);opacity:.8}
-svg .f+.lbl,svg .lbl.in{fill:#fff}svg .band{fill:var(--band)}svg .bandl{fill:var(--focus)}svg .grid{stroke:#e6e8ec}
+svg text{font:11px system-ui,sans-serif;fill:var(--fg)}svg rect{rx:2px}svg .lane{font-weight:600}svg .l,svg .li{pointer-events:none}
+svg .a,svg .aw,svg .f,svg .h,svg .wt{height:12px}svg .a{fill:var(--acc)}svg .aw{fill:#5d6778}svg .f{fill:var(--focus)}svg .h{fill:var(--hold);opacity:.75}svg .wt{fill:var(--wait);opacity:.8}
+svg .li{fill:#fff}svg .band{fill:var(--band)}svg .bandl{fill:var(--focus)}svg .grid{stroke:#e6e8ec}
 svg .tick{stroke:#aab}svg .tickl{fill:var(--mute);font-size:10px}svg .mark{stroke:var(--mark);stroke-width:1.5;stroke-dasharray:4 3}svg .markl{fill:var(--mark);font-weight:600}
 svg .arrow{stroke:var(--focus);stroke-width:1.2;marker-end:url(#ah)}svg .edge{fill:none;stroke:var(--hold);marker-end:url(#ahb)}svg .edge.dl{stroke:var(--focus);stroke-dasharray:5 3;marker-end:url(#ah)}
 svg .node{fill:#eef3fb;stroke:var(--hold)}svg .nodel{font-weight:600;text-anchor:middle}svg .edgel{fill:var(--mute);font-size:10px}
@@ -144,20 +149,22 @@ document.querySelectorAll("table.sortable").forEach(function(t){
     });
   });
 });
-var NS="http://www.w3.org/2000/svg";
+var NS="http://www.w3.org/2000/svg",X0=__X0__,X1=__X1__;
 function dur(ns){var a=Math.abs(ns),u=[[1e9,"s"],[1e6,"ms"],[1e3,"\u00b5s"],[1,"ns"]];
   if(a===0)return"0";for(var k=0;k<u.length;k++){if(a>=u[k][0]||k===3){var v=ns/u[k][0];return (Math.round(v*1000)/1000)+u[k][1];}}}
 function layout(svg){
-  var f=+svg.dataset.f,t=+svg.dataset.t,x0=+svg.dataset.x0,x1=+svg.dataset.x1;
+  var f=+svg.dataset.f,t=+svg.dataset.t,x0=X0,x1=X1;
   var X=function(v){return x0+(v-f)*(x1-x0)/(t-f);};
   svg.querySelectorAll("[data-s]").forEach(function(el){
     var s=+el.dataset.s,tag=el.tagName;
     if(tag==="rect"){var e=el.dataset.e==="open"?null:+el.dataset.e;var a=X(s),b=e===null?Math.max(x1,a):X(e);
       el.setAttribute("x",a);el.setAttribute("width",Math.max(b-a,1.5));}
-    else if(el.classList.contains("lbl")){var e2=el.dataset.e==="open"?null:+el.dataset.e;
-      el.setAttribute("x",(el.classList.contains("in")?Math.max(X(s),x0):(e2===null?x1:X(e2)))+3);}
     else if(tag==="text"){el.setAttribute("x",X(s)+(+(el.dataset.dx||0)));}
     else if(tag==="line"){el.setAttribute("x1",X(s));el.setAttribute("x2",X(s));}
+  });
+  svg.querySelectorAll("text.l,text.li").forEach(function(el){
+    var r=el.previousElementSibling,a=+r.getAttribute("x"),w=+r.getAttribute("width");
+    el.setAttribute("x",(el.classList.contains("li")?Math.max(a,x0):a+w)+3);
   });
   var ax=svg.querySelector("g.ax");if(!ax)return;
   while(ax.firstChild)ax.removeChild(ax.firstChild);
@@ -174,17 +181,21 @@ function zoom(svg,factor,at){
   if(nt-nf<10)return;
   svg.dataset.f=nf;svg.dataset.t=nt;layout(svg);
 }
-document.querySelectorAll("svg.tl").forEach(function(svg){
+document.querySelectorAll("svg.tl[data-f]").forEach(function(svg){
   svg.dataset.f0=svg.dataset.f;svg.dataset.t0=svg.dataset.t;
   layout(svg);
   svg.addEventListener("wheel",function(ev){
     ev.preventDefault();
     var p=svg.createSVGPoint();p.x=ev.clientX;p.y=ev.clientY;
     var q=p.matrixTransform(svg.getScreenCTM().inverse());
-    var f=+svg.dataset.f,t=+svg.dataset.t,x0=+svg.dataset.x0,x1=+svg.dataset.x1;
+    var f=+svg.dataset.f,t=+svg.dataset.t,x0=X0,x1=X1;
     var at=f+(Math.min(Math.max(q.x,x0),x1)-x0)*(t-f)/(x1-x0);
     zoom(svg,ev.deltaY<0?0.8:1.25,at);
   },{passive:false});
+});
+document.querySelectorAll(".zoom").forEach(function(z){
+  [["+","0.5"],["\u2212","2"],["reset","reset"]].forEach(function(k){
+    var b=document.createElement("button");b.textContent=k[0];b.dataset.z=k[1];z.appendChild(b);});
 });
 document.querySelectorAll(".zoom button").forEach(function(b){
   b.addEventListener("click",function(){
@@ -235,6 +246,15 @@ impl Page<'_, '_, '_> {
         }
     }
 
+    /// A link to an end record: its line number alone when in the same input.
+    fn line_at(&mut self, at: (u32, u32), input: u32) -> String {
+        if at.0 != input {
+            return self.src_at(at);
+        }
+        self.sources.wanted.insert(at);
+        format!("<a class=src href=\"#{}\">{}</a>", Sources::id(at), at.1)
+    }
+
     fn src_at(&mut self, at: (u32, u32)) -> String {
         self.sources.wanted.insert(at);
         format!(
@@ -248,7 +268,7 @@ impl Page<'_, '_, '_> {
         let _ = write!(
             s,
             "<section class=finding id=\"{}\"><h3>{}</h3>",
-            esc(&sc.anchor),
+            attr(&sc.anchor),
             esc(&sc.title)
         );
         if let Some(note) = &sc.note {
@@ -260,12 +280,12 @@ impl Page<'_, '_, '_> {
         }
         let _ = write!(
             s,
-            "<div class=sub>0 = {} · axis {} … {} · {}<span class=zoom data-for=\"svg-{}\"><button data-z=\"0.5\">+</button><button data-z=\"2\">−</button><button data-z=\"reset\">reset</button></span></div>",
+            "<div class=sub>0 = {} · axis {} … {} · {}<span class=zoom data-for=\"svg-{}\"></span></div>",
             time(sc.zero),
             signed(sc.from - sc.zero),
             signed(sc.to - sc.zero),
             esc(&sc.scope),
-            esc(&sc.anchor)
+            attr(&sc.anchor)
         );
         self.svg(s, sc);
         s.push_str("<ul class=ev>");
@@ -285,7 +305,7 @@ impl Page<'_, '_, '_> {
                     self.src_at(it.source)
                 );
                 if let Some(e) = it.end_source {
-                    let _ = write!(s, " .. {}", self.src_at(e));
+                    let _ = write!(s, " .. {}", self.line_at(e, it.source.0));
                 }
                 if let Some(t) = &it.trace {
                     let _ = write!(s, ", trace <code>{}</code>", esc(t));
@@ -381,10 +401,10 @@ impl Page<'_, '_, '_> {
         let extra = sc.marks.len() as i64 * ROW;
         let plot_h = y + extra;
         let height = plot_h + 22;
-        let id = esc(&sc.anchor);
+        let id = attr(&sc.anchor);
         let _ = write!(
             s,
-            "<svg class=tl id=\"svg-{id}\" viewBox=\"0 0 {W} {height}\" data-f=\"{}\" data-t=\"{}\" data-x0=\"{X0}\" data-x1=\"{X1}\" data-kind=\"{}\"><clipPath id=\"c-{id}\"><rect x=\"{X0}\" y=\"0\" width=\"{}\" height=\"{height}\"/></clipPath>",
+            "<svg class=tl id=\"svg-{id}\" viewBox=\"0 0 {W} {height}\" data-f=\"{}\" data-t=\"{}\" data-kind=\"{}\"><clipPath id=\"c-{id}\"><rect x=\"{X0}\" y=\"0\" width=\"{}\" height=\"{height}\"/></clipPath>",
             rel(from),
             rel(to),
             match sc.kind {
@@ -394,27 +414,9 @@ impl Page<'_, '_, '_> {
             },
             X1 - X0 + 10,
         );
-        // Axis (grid and labels; the script redraws them on zoom).
+        // The axis: grid and tick labels drawn by the script (and redrawn on
+        // zoom); the range is in the line above the drawing.
         let _ = write!(s, "<g class=ax data-y=\"{plot_h}\" data-h=\"14\">");
-        let step = nice_step(((to - from) as i128 * 90 / (X1 - X0) as i128).max(1) as i64);
-        let mut t = sc.zero + (from - sc.zero).div_euclid(step) * step;
-        if t < from {
-            t += step;
-        }
-        while t <= to {
-            let x = tenths(x10(t, from, to));
-            let label = if t == sc.zero {
-                "0".to_string()
-            } else {
-                signed(t - sc.zero)
-            };
-            let _ = write!(
-                s,
-                "<line class=grid x1=\"{x}\" x2=\"{x}\" y1=\"0\" y2=\"{plot_h}\"/><text class=tickl x=\"{x}\" y=\"{}\">{label}</text>",
-                plot_h + 14
-            );
-            t += step;
-        }
         s.push_str("</g>");
         for (l, lane) in sc.lanes.iter().enumerate() {
             let more = if hidden[l] > 0 {
@@ -426,7 +428,7 @@ impl Page<'_, '_, '_> {
                 s,
                 "<text class=lane x=\"4\" y=\"{}\" data-lane=\"{}\">goroutine {}{more}</text>",
                 lane_y[l] + 12,
-                esc(&lane.actor),
+                attr(&lane.actor),
                 esc(&lane.actor)
             );
         }
@@ -464,7 +466,7 @@ impl Page<'_, '_, '_> {
             };
             let class = match it.kind {
                 ItemKind::Access(_) if it.focus => "f",
-                ItemKind::Access(op) if op.is_write() => "a w",
+                ItemKind::Access(op) if op.is_write() => "aw",
                 ItemKind::Access(_) => "a",
                 ItemKind::Hold(_) => "h",
                 ItemKind::Wait => "wt",
@@ -474,36 +476,29 @@ impl Page<'_, '_, '_> {
             } else {
                 rel(it.end).to_string()
             };
-            let dur = if it.end == OPEN {
-                "open".to_string()
-            } else {
-                human_ns(it.end - it.start)
-            };
             let _ = write!(
                 s,
-                "<rect class=\"{class}\" x=\"{}\" y=\"{yy}\" width=\"{}\" height=\"{}\" rx=\"2\" data-s=\"{}\" data-e=\"{e}\" data-src=\"{}:{}\"><title>goroutine {} {} · {dur}</title></rect>",
+                "<rect class={class} x=\"{}\" y=\"{yy}\" width=\"{}\" data-s=\"{}\" data-e=\"{e}\" data-src=\"{}:{}\"",
                 tenths(xa),
                 tenths((xb - xa).max(15)),
-                ROW - 4,
                 rel(it.start),
                 it.source.0,
                 it.source.1,
-                esc(&lane.actor),
-                esc(&it.label),
             );
+            s.push_str("/>");
             if p.label {
                 let inside = (xb - xa) / 10 >= CHAR_W * it.label.chars().count() as i64 + 8;
+                // Placed by the script after the bar before it.
                 let (x, class) = if inside {
-                    (xa + 30, "lbl in")
+                    (xa + 30, "li")
                 } else {
-                    (xb + 30, "lbl")
+                    (xb + 30, "l")
                 };
                 let _ = write!(
                     s,
-                    "<text class=\"{class}\" x=\"{}\" y=\"{}\" data-s=\"{}\" data-e=\"{e}\">{}</text>",
+                    "<text class={class} x=\"{}\" y=\"{}\">{}</text>",
                     tenths(x),
                     yy + ROW - 6,
-                    rel(it.start),
                     esc(&it.label)
                 );
             }
@@ -563,23 +558,6 @@ fn signed(ns: i64) -> String {
         format!("+{}", exact(ns))
     } else {
         exact(ns)
-    }
-}
-
-/// The smallest 1, 2 or 5 × 10^k at least `need`.
-fn nice_step(need: i64) -> i64 {
-    let mut base = 1i64;
-    loop {
-        for m in [1, 2, 5] {
-            let s = base.saturating_mul(m);
-            if s >= need {
-                return s;
-            }
-        }
-        if base > i64::MAX / 10 {
-            return i64::MAX;
-        }
-        base *= 10;
     }
 }
 
@@ -782,10 +760,11 @@ impl Html<'_, '_, '_> {
                 .unwrap_or_default();
             let _ = write!(
                 s,
-                "<text class=lane x=\"4\" y=\"{}\">goroutine {}</text><rect class=\"{}\" x=\"{x}\" y=\"{y}\" width=\"280\" height=\"18\" rx=\"2\"><title>{}</title></rect><text class=\"lbl in\" x=\"{}\" y=\"{}\">{}{} {}</text>",
+                "<text class=lane x=\"4\" y=\"{}\">goroutine {}</text><rect class=\"{}\" x=\"{x}\" y=\"{}\" width=\"280\"><title>{}</title></rect><text class=li x=\"{}\" y=\"{}\">{}{} {}</text>",
                 y + 13,
                 esc(&a.goroutine),
                 if i == 0 { "a" } else { "f" },
+                y + 3,
                 esc(&at),
                 x + 4,
                 y + 13,
@@ -1177,25 +1156,43 @@ impl super::Renderer for Html<'_, '_, '_> {
         // The evidence lines, each once, as the inputs have them.
         let wanted: Vec<(u32, u32)> = page.sources.wanted.iter().copied().collect();
         let texts = self.views.line_texts(&wanted);
-        s.push_str("<h2 id=lines>evidence lines</h2><table class=lines><tbody>\n");
+        s.push_str("<h2 id=lines>evidence lines</h2><table class=lines>\n");
+        let mut current = None;
         for at in &wanted {
+            if current != Some(at.0) {
+                if current.is_some() {
+                    s.push_str("</tbody>");
+                }
+                current = Some(at.0);
+                let _ = write!(
+                    s,
+                    "<tbody><tr><th colspan=2 class=mono>{}</th></tr>\n",
+                    esc(&self.views.an.inputs[at.0 as usize].path)
+                );
+            }
             let text = texts.get(at).map(String::as_str).unwrap_or("");
             let _ = write!(
                 s,
-                "<tr id=\"{}\"><td class=mono>{}</td><td>{}</td></tr>\n",
+                "<tr id=\"{}\"><td class=n>{}</td><td>{}</td></tr>\n",
                 Sources::id(*at),
-                esc(&ix.source(*at)),
+                at.1,
                 esc(text)
             );
         }
-        s.push_str("</tbody></table>\n");
+        if current.is_some() {
+            s.push_str("</tbody>");
+        }
+        s.push_str("</table>\n");
         let _ = write!(
             s,
             "<p class=sub>racetrail {} · {} timelines</p>",
             env!("CARGO_PKG_VERSION"),
             page.svg_count
         );
-        let _ = write!(s, "<script>{SCRIPT}</script></body></html>\n");
+        let script = SCRIPT
+            .replace("__X0__", &X0.to_string())
+            .replace("__X1__", &X1.to_string());
+        let _ = write!(s, "<script>{script}</script></body></html>\n");
         out.write_all(s.as_bytes())
     }
 }

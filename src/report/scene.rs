@@ -660,12 +660,49 @@ impl Views<'_, '_> {
             );
             return scene;
         };
-        let Some(crasher) = crasher else {
-            scene.note = Some("the dump shows no running goroutine to draw".into());
-            return scene;
-        };
         let at = ix.end_of(scope);
         let w = &ix.an.windows;
+        let Some(crasher) = crasher else {
+            // No goroutine was running (all asleep): what each goroutine of
+            // the dump still had open when the process died.
+            let mut actors: Vec<Sym> = Vec::new();
+            let mut focus: Vec<Ref> = Vec::new();
+            let mut ids: Vec<u64> = c.goroutines.iter().map(|g| g.id).collect();
+            ids.sort_unstable();
+            for id in ids {
+                let Some(g) = ix.actor(&id.to_string()) else {
+                    continue;
+                };
+                if let Some(it) = ix.by_actor.get(&(scope, g))
+                    && !it.open.is_empty()
+                {
+                    actors.push(g);
+                    focus.extend(it.open.iter().copied());
+                }
+            }
+            if actors.is_empty() {
+                scene.note = Some("the dump shows no running goroutine to draw".into());
+                return scene;
+            }
+            let s = focus
+                .iter()
+                .map(|r| ix.interval(*r).0)
+                .min()
+                .unwrap_or(at)
+                .min(at);
+            let (from, to) = axis(self.around, s, at);
+            scene.zero = s;
+            scene.from = from;
+            scene.to = to;
+            scene.lanes = ix.lanes(scope, &actors, &focus, None, (from, to, s));
+            scene.marks.push(Mark {
+                kind: MarkKind::Crash,
+                lane: 0,
+                at,
+                label: message,
+            });
+            return scene;
+        };
         let crasher_sym = ix.actor(&crasher);
         // The crashing goroutine's accesses still open, and the other side's.
         let mut focus: Vec<Ref> = Vec::new();
