@@ -694,7 +694,7 @@ impl Html<'_, '_, '_> {
                 if race.map { "map" } else { "" }
             );
             td_n(s, race.blocks as i64, &thousands(race.blocks));
-            let _ = write!(s, "<td>{}</td><td>{}</td></tr>\n", side(0), side(1));
+            let _ = writeln!(s, "<td>{}</td><td>{}</td></tr>", side(0), side(1));
         }
         s.push_str("</tbody></table>\n");
         for (k, race) in r.races.iter().enumerate() {
@@ -805,9 +805,9 @@ impl Html<'_, '_, '_> {
                 .iter()
                 .map(|o| format!("goroutine {} {}", o.actor, o.op))
                 .collect();
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<td>{}</td><td>{}</td></tr>\n",
+                "<td>{}</td><td>{}</td></tr>",
                 esc(&other.join(", ")),
                 p.src(&c.source)
             );
@@ -1064,9 +1064,9 @@ impl super::Renderer for Html<'_, '_, '_> {
             [one] => format!("racetrail: {}", one.path),
             many => format!("racetrail: {} inputs", many.len()),
         };
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<!doctype html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+            "<!doctype html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>",
             esc(&title)
         );
         // Arrowheads shared by every SVG on the page.
@@ -1164,16 +1164,16 @@ impl super::Renderer for Html<'_, '_, '_> {
                     s.push_str("</tbody>");
                 }
                 current = Some(at.0);
-                let _ = write!(
+                let _ = writeln!(
                     s,
-                    "<tbody><tr><th colspan=2 class=mono>{}</th></tr>\n",
+                    "<tbody><tr><th colspan=2 class=mono>{}</th></tr>",
                     esc(&self.views.an.inputs[at.0 as usize].path)
                 );
             }
             let text = texts.get(at).map(String::as_str).unwrap_or("");
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<tr id=\"{}\"><td class=n>{}</td><td>{}</td></tr>\n",
+                "<tr id=\"{}\"><td class=n>{}</td><td>{}</td></tr>",
                 Sources::id(*at),
                 at.1,
                 esc(text)
@@ -1192,7 +1192,7 @@ impl super::Renderer for Html<'_, '_, '_> {
         let script = SCRIPT
             .replace("__X0__", &X0.to_string())
             .replace("__X1__", &X1.to_string());
-        let _ = write!(s, "<script>{script}</script></body></html>\n");
+        let _ = writeln!(s, "<script>{script}</script></body></html>");
         out.write_all(s.as_bytes())
     }
 }

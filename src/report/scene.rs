@@ -41,6 +41,9 @@ pub enum ItemKind {
     Wait,
 }
 
+/// A deadlock's goroutines, and per goroutine its wait with the hold it waits on.
+pub type Cycle = (Vec<Sym>, Vec<(Option<Ref>, Ref)>);
+
 /// What an item is in the analysis: an index into its windows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ref {
@@ -445,11 +448,7 @@ impl<'r, 'a> Index<'r, 'a> {
 
     /// A deadlock's goroutines, and for each its wait with the hold (by the
     /// next goroutine) of the lock it waits for, when the logs show it.
-    pub fn cycle(
-        &self,
-        scope: u32,
-        d: &super::locks::DeadlockReport,
-    ) -> Option<(Vec<Sym>, Vec<(Option<Ref>, Ref)>)> {
+    pub fn cycle(&self, scope: u32, d: &super::locks::DeadlockReport) -> Option<Cycle> {
         let w = &self.an.windows;
         let actors: Vec<Sym> = d.actors.iter().filter_map(|a| self.actor(a)).collect();
         if actors.len() != d.actors.len() || actors.is_empty() {

@@ -14,3 +14,4 @@ mod nightly;
 mod regressions;
 mod render;
 mod sweep_prop;
+mod views;
