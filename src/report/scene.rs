@@ -593,7 +593,12 @@ impl Views<'_, '_> {
             (from, to, s),
         );
         let band_s = xa.start.max(xb.start);
-        let band_e = close(xa.end).min(close(xb.end));
+        // Both still open: they overlap from the later start on, past the edge.
+        let band_e = match (xa.end, xb.end) {
+            (OPEN, OPEN) => to,
+            (OPEN, e) | (e, OPEN) => e,
+            (x, y) => x.min(y),
+        };
         let arrows = match (locate(&lanes, focus[0]), locate(&lanes, focus[1])) {
             (Some(x), Some(y)) => vec![Arrow {
                 from: x,

@@ -172,7 +172,8 @@ impl Writer<'_, '_, '_> {
         let lo = lo.max(inner_lo);
         let hi = hi.min(inner_hi);
         if lo > hi {
-            return inner_lo.min(inner_hi).max(s);
+            // No common instant inside: the slice's nearest one.
+            return lo.clamp(inner_lo, inner_hi.max(inner_lo));
         }
         let mut nested: Vec<(i64, i64)> = self
             .ix

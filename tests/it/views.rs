@@ -520,28 +520,35 @@ fn log_text_cannot_inject_markup_or_escapes() {
     assert!(!t.stdout.contains(&0x1b), "no escape reaches the terminal");
 }
 
-fn have_browser() -> Option<String> {
+/// The Python that has Selenium (the one on PATH, else Debian's, where
+/// `python3-selenium` installs), or why the browser test cannot run.
+fn browser_python() -> Result<&'static str, String> {
     if !Path::new("/usr/bin/chromium").exists() && !have("chromium") {
-        return Some("chromium not found".into());
+        return Err("chromium not found".into());
     }
     if !have("chromedriver") && !Path::new("/usr/bin/chromedriver").exists() {
-        return Some("chromedriver not found".into());
+        return Err("chromedriver not found".into());
     }
-    let sel = Command::new("python3")
-        .args(["-c", "import selenium"])
-        .output();
-    if !sel.is_ok_and(|o| o.status.success()) {
-        return Some("python3 selenium not found".into());
-    }
-    None
+    ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|py| {
+            Command::new(py)
+                .args(["-c", "import selenium"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .ok_or_else(|| "python3 selenium not found".into())
 }
 
 #[test]
 fn html_report_in_a_real_browser() {
-    if let Some(why) = have_browser() {
-        eprintln!("skipped: {why}");
-        return;
-    }
+    let python = match browser_python() {
+        Ok(p) => p,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
     let dir = tempdir();
     let html = dir.path().join("report.html");
     let inputs = [ZAP_JSON, ZAP_CRASH, DEADLOCK, RACE];
@@ -570,7 +577,7 @@ fn html_report_in_a_real_browser() {
     });
     let expect_path = dir.path().join("expect.json");
     std::fs::write(&expect_path, expect.to_string()).unwrap();
-    let mut cmd = Command::new("python3");
+    let mut cmd = Command::new(python);
     cmd.arg(root().join("tests/html_browser.py"))
         .arg(&html)
         .arg(&expect_path)
