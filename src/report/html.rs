@@ -1203,10 +1203,9 @@ mod tests {
 
     #[test]
     fn markup_is_escaped_and_controls_shown() {
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+        // Quotes stay in text (log lines are full of them), not in attributes.
+        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=\"x\"&gt;&amp;'");
+        assert_eq!(attr("a\"b'c<"), "a&quot;b&#39;c&lt;");
         assert_eq!(esc("a\x1b[31m"), "a\\u{1b}[31m");
     }
 
