@@ -441,6 +441,21 @@ fn trace_follows_the_format() {
                 );
             }
         }
+        // Slices of one goroutine nest (a viewer draws them as a stack).
+        for (thread, v) in &mut slices {
+            v.sort_by_key(|&(a, b)| (a, -b));
+            let mut open: Vec<i64> = Vec::new();
+            for &(a, b) in v.iter() {
+                while open.last().is_some_and(|&e| e <= a) {
+                    open.pop();
+                }
+                assert!(
+                    open.last().is_none_or(|&e| b <= e),
+                    "{path}: {thread:?} slice {a}..{b} crosses its parent"
+                );
+                open.push(b);
+            }
+        }
         let by_cat = |c: &str| flows.keys().filter(|(k, _)| k == c).count();
         assert_eq!(
             by_cat("conflict"),
