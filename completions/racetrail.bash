@@ -34,6 +34,9 @@ _racetrail() {
             racetrail,scan)
                 cmd="racetrail__subcmd__scan"
                 ;;
+            racetrail,timeline)
+                cmd="racetrail__subcmd__timeline"
+                ;;
             racetrail__subcmd__help,dumps)
                 cmd="racetrail__subcmd__help__subcmd__dumps"
                 ;;
@@ -52,6 +55,9 @@ _racetrail() {
             racetrail__subcmd__help,scan)
                 cmd="racetrail__subcmd__help__subcmd__scan"
                 ;;
+            racetrail__subcmd__help,timeline)
+                cmd="racetrail__subcmd__help__subcmd__timeline"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _racetrail() {
 
     case "${cmd}" in
         racetrail)
-            opts="-h -V --help --version scan graph dumps merge generate help"
+            opts="-h -V --help --version scan graph timeline dumps merge generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -111,7 +117,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__generate)
-            opts="-h -V --help --version man man-scan man-graph man-dumps man-merge bash zsh fish"
+            opts="-h -V --help --version man man-scan man-graph man-timeline man-dumps man-merge bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,18 +131,18 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__graph)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl timeline html trace" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl timeline html trace" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -199,6 +205,10 @@ _racetrail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --around)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -239,7 +249,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__help)
-            opts="scan graph dumps merge generate help"
+            opts="scan graph timeline dumps merge generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -336,6 +346,20 @@ _racetrail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        racetrail__subcmd__help__subcmd__timeline)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         racetrail__subcmd__merge)
             opts="-o -h -V --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -359,18 +383,18 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__scan)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl timeline html trace" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl timeline html trace" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -430,6 +454,128 @@ _racetrail() {
                     return 0
                     ;;
                 --source-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --around)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mmap)
+                    COMPREPLY=($(compgen -W "auto never" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-decompressed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        racetrail__subcmd__timeline)
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl timeline html trace" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table json dot mermaid sarif jsonl timeline html trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "new any never" -- "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "window hb" -- "${cur}"))
+                    return 0
+                    ;;
+                --slack)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sampler)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --examples)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-format)
+                    COMPREPLY=($(compgen -W "json console logfmt" -- "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --object)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --goroutine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --around)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -7,6 +7,7 @@ bin=${CARGO_TARGET_DIR:-target}/debug/racetrail
 "$bin" generate man > man/racetrail.1
 "$bin" generate man-scan > man/racetrail-scan.1
 "$bin" generate man-graph > man/racetrail-graph.1
+"$bin" generate man-timeline > man/racetrail-timeline.1
 "$bin" generate man-dumps > man/racetrail-dumps.1
 "$bin" generate man-merge > man/racetrail-merge.1
 "$bin" generate bash > completions/racetrail.bash

@@ -39,6 +39,17 @@ pub enum Command {
     ///
     /// Example: racetrail graph dump/ | dot -Tsvg > conflicts.svg
     Graph(ScanArgs),
+    /// Show each finding as swimlanes on the terminal: a lane per goroutine,
+    /// its access windows, lock holds and waits on one time axis, the
+    /// overlap highlighted, a crash marked (scan --format timeline).
+    ///
+    /// Shows each conflict site's first example (every selected example with
+    /// --trace, --goroutine or --object), each crash with its other side and
+    /// each deadlock's cycle. The width is that of the terminal (COLUMNS,
+    /// else the terminal's size, else 80 columns).
+    ///
+    /// Example: racetrail timeline --goroutine 8 --around 50us crash.log
+    Timeline(ScanArgs),
     /// Digest goroutine dumps and crashes: buckets of identical stacks,
     /// states, longest waits, the crashing goroutine first.
     ///
@@ -66,6 +77,8 @@ pub enum Generated {
     ManScan,
     /// man/racetrail-graph.1
     ManGraph,
+    /// man/racetrail-timeline.1
+    ManTimeline,
     /// man/racetrail-dumps.1
     ManDumps,
     /// man/racetrail-merge.1
@@ -89,6 +102,14 @@ pub enum OutputFormat {
     Sarif,
     /// One finding per line, each with a `type`.
     Jsonl,
+    /// Swimlanes of each finding for a terminal (the timeline command).
+    Timeline,
+    /// One self-contained HTML page: summary, sortable tables, a timeline
+    /// per finding, the contention graph, dump digests, the evidence lines.
+    Html,
+    /// Trace Event Format JSON for Perfetto or chrome://tracing: a process
+    /// per scope, a thread per goroutine, every window, hold and wait.
+    Trace,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -177,6 +198,7 @@ impl DumpsArgs {
             trace: None,
             object: None,
             goroutine: None,
+            around: None,
             fields: Vec::new(),
             source_root: Vec::new(),
             mmap: self.mmap,
@@ -205,7 +227,7 @@ pub struct ScanArgs {
     /// Log files or directories (recursed, in name order); `-` or none reads stdin.
     pub inputs: Vec<PathBuf>,
 
-    /// Output format [default: table; dot for `graph`].
+    /// Output format [default: table; dot for `graph`, timeline for `timeline`].
     #[arg(short, long, value_enum)]
     pub format: Option<OutputFormat>,
 
@@ -277,6 +299,10 @@ pub struct ScanArgs {
     /// of its path that exists under DIR. Repeatable.
     #[arg(long, value_name = "DIR")]
     pub source_root: Vec<PathBuf>,
+    /// Time shown before and after each finding in timelines (timeline,
+    /// html), e.g. 50us [default: half the finding's span, at least 1us].
+    #[arg(long, value_name = "DURATION")]
+    pub around: Option<String>,
 
     /// Name the field of a concept, e.g. --field actor=worker --field object=cache.
     ///
@@ -314,7 +340,7 @@ pub struct ScanArgs {
     #[arg(long, hide = true)]
     pub timings: bool,
 
-    /// When to colour the table.
+    /// When to colour the table and the timeline.
     #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
     pub color: ColorChoice,
 }

@@ -22,6 +22,8 @@ pub enum ConfigError {
     NegativeSlack(String),
     #[error("--threads must be at least 1")]
     Threads,
+    #[error("--around {0:?}: expected a non-negative duration with a unit, such as 50us or 2ms")]
+    Around(String),
     #[error("--max-line-bytes must be at least 1")]
     MaxLine,
     #[error("--{0} {1:?}: expected an RFC 3339 time or epoch seconds/ms/µs/ns")]
@@ -38,6 +40,8 @@ pub struct Config {
     pub filters: Filters,
     /// `--source-root`: where Go sources are looked up for static findings.
     pub source_roots: Vec<PathBuf>,
+    /// `--around`: time shown on either side of a finding in timelines.
+    pub around: Option<i64>,
     pub mmap: MmapMode,
     pub max_errors: Option<u64>,
     pub output: Option<PathBuf>,
@@ -71,6 +75,13 @@ impl Config {
                         .ok_or_else(|| ConfigError::Time(flag, s.clone()))
                 })
                 .transpose()
+        };
+        let around = match &args.around {
+            None => None,
+            Some(s) => match go_duration_ns(s) {
+                Some(ns) if ns >= 0 => Some(ns),
+                _ => return Err(ConfigError::Around(s.clone())),
+            },
         };
         let since = time("since", &args.since)?;
         let until = time("until", &args.until)?;
@@ -111,6 +122,7 @@ impl Config {
                 goroutine: args.goroutine,
             },
             source_roots: args.source_root,
+            around,
             mmap: args.mmap,
             max_errors: args.max_errors,
             output: args.output,

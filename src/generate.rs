@@ -9,10 +9,11 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Generated};
 
 /// Where each generated file is committed, relative to the repository root.
-pub const FILES: [(Generated, &str); 8] = [
+pub const FILES: [(Generated, &str); 9] = [
     (Generated::Man, "man/racetrail.1"),
     (Generated::ManScan, "man/racetrail-scan.1"),
     (Generated::ManGraph, "man/racetrail-graph.1"),
+    (Generated::ManTimeline, "man/racetrail-timeline.1"),
     (Generated::ManDumps, "man/racetrail-dumps.1"),
     (Generated::ManMerge, "man/racetrail-merge.1"),
     (Generated::Bash, "completions/racetrail.bash"),
@@ -27,6 +28,7 @@ pub fn write(what: Generated, out: &mut dyn Write) -> io::Result<()> {
         Generated::Man => return clap_mangen::Man::new(cmd).render(out),
         Generated::ManScan => return sub_page(cmd, "scan", "racetrail-scan", out),
         Generated::ManGraph => return sub_page(cmd, "graph", "racetrail-graph", out),
+        Generated::ManTimeline => return sub_page(cmd, "timeline", "racetrail-timeline", out),
         Generated::ManDumps => return sub_page(cmd, "dumps", "racetrail-dumps", out),
         Generated::ManMerge => return sub_page(cmd, "merge", "racetrail-merge", out),
         Generated::Bash => clap_complete::Shell::Bash,

@@ -59,6 +59,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => scan(Config::new(args, OutputFormat::Table)?, out),
         Command::Graph(args) => scan(Config::new(args, OutputFormat::Dot)?, out),
+        Command::Timeline(args) => scan(Config::new(args, OutputFormat::Timeline)?, out),
         Command::Dumps(args) => dumps(&args, out),
         Command::Merge(args) => {
             let merged = report::merge::merge(&report::merge::read(&args.reports)?)?;
@@ -204,10 +205,16 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         report.apply_baseline(&report::baseline::Baseline::load(path)?);
     }
     let built = t.elapsed();
+    let views = report::scene::Views {
+        an: &analysis,
+        inputs: &inputs,
+        around: config.around,
+        filters: &config.filters,
+    };
     match &config.output {
-        Some(path) => write_file(path, |w| render(&config, &report, w))
+        Some(path) => write_file(path, |w| render(&config, &report, &views, w))
             .with_context(|| format!("writing {}", path.display()))?,
-        None => render(&config, &report, out).context("writing the report")?,
+        None => render(&config, &report, &views, out).context("writing the report")?,
     }
     if config.timings {
         for (stage, d, rss) in &analysis.timings {
@@ -269,7 +276,12 @@ fn write_file(
     }
 }
 
-fn render(config: &Config, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn render(
+    config: &Config,
+    report: &Report,
+    views: &report::scene::Views<'_, '_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let renderer: Box<dyn Renderer> = match config.format {
         OutputFormat::Table => Box::new(report::table::Table {
             color: config.color,
@@ -279,6 +291,13 @@ fn render(config: &Config, report: &Report, out: &mut dyn Write) -> io::Result<(
         OutputFormat::Mermaid => Box::new(report::mermaid::Mermaid),
         OutputFormat::Sarif => Box::new(report::sarif::Sarif),
         OutputFormat::Jsonl => Box::new(report::jsonl::Jsonl),
+        OutputFormat::Html => Box::new(report::html::Html { views }),
+        OutputFormat::Trace => Box::new(report::trace::Trace { views }),
+        OutputFormat::Timeline => Box::new(report::timeline::Timeline {
+            views,
+            color: config.color,
+            width: report::timeline::terminal_width(),
+        }),
     };
     let mut buf = io::BufWriter::with_capacity(1 << 16, out);
     renderer.render(report, &mut buf)?;

@@ -6,6 +6,7 @@
 
 pub mod baseline;
 pub mod dot;
+pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod locks;
@@ -13,9 +14,12 @@ pub mod merge;
 pub mod mermaid;
 pub mod runtime;
 pub mod sarif;
+pub mod scene;
 pub mod static_join;
 pub mod table;
 pub mod text;
+pub mod timeline;
+pub mod trace;
 
 use std::io::{self, Write};
 

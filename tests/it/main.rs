@@ -17,3 +17,4 @@ mod render;
 mod sampling;
 mod static_findings;
 mod sweep_prop;
+mod views;
