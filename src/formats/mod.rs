@@ -451,21 +451,15 @@ pub fn parse_chunk<'a>(
             Ok(None) => {}
             Err(msg) => out.diag(opts.max_diags, line_no, 1, Severity::Warning, msg),
         }
+        // What a log sampler counts, for the access and lock records: the
+        // (level, message) of each and its time.
         if opts.messages
+            && let Some((scope, t)) = noted
             && let Some(msg) = rec.get(Concept::Msg)
         {
-            let (scope, time) = match noted {
-                Some((scope, t)) => (scope, Some(t)),
-                None => (
-                    scope_sym(&rec, &opts.fields, &mut out.interner, &mut scratch).0,
-                    time_of(&rec).ok().flatten().or(fallback),
-                ),
-            };
-            if let Some(t) = time.filter(|&t| t != i64::MIN) {
-                let level = rec.get(Concept::Level).map(|l| l.value.text());
-                let level: &[u8] = level.as_deref().unwrap_or(b"");
-                out.note_message(scope, level, &msg.value.text(), t);
-            }
+            let level = rec.get(Concept::Level).map(|l| l.value.text());
+            let level: &[u8] = level.as_deref().unwrap_or(b"");
+            out.note_message(scope, level, &msg.value.text(), t);
         }
     }
     out.lines = lines.line_no;

@@ -163,9 +163,8 @@ enum PairKey {
 pub fn build(events: &[Event]) -> Windows {
     let mut w = Windows::default();
     let mut open_access: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
-    let mut open_hold: FxHashMap<(u32, Sym, Sym), Vec<u32>> = FxHashMap::default();
+    let mut locks: FxHashMap<(u32, Sym, Sym), LockState> = FxHashMap::default();
     let mut open_wait: FxHashMap<(u32, Sym, Sym), u32> = FxHashMap::default();
-    let mut last_lock_event: FxHashMap<(u32, Sym, Sym), i64> = FxHashMap::default();
     let mut lost_holds: Vec<LostHold> = Vec::new();
     for ev in events {
         if ev.kind != Kind::Name {
@@ -225,8 +224,11 @@ pub fn build(events: &[Event]) -> Windows {
             },
             Kind::LockAcquired => {
                 let key = (ev.scope, ev.actor, ev.object);
-                last_lock_event.insert(key, ev.time);
-                release_unreleased(&mut w, &mut open_hold, ev);
+                let state = locks.entry(key).or_default();
+                state.last = ev.time;
+                release_unreleased(&mut w, &mut state.holds, ev);
+                let idx = w.holds.len() as u32;
+                state.holds.push(idx);
                 match open_wait.remove(&key) {
                     Some(i) => w.waits[i as usize].end = ev.time.max(w.waits[i as usize].start),
                     None if ev.aux != i64::MIN => {
@@ -234,17 +236,12 @@ pub fn build(events: &[Event]) -> Windows {
                     }
                     None => {}
                 }
-                let idx = w.holds.len() as u32;
                 w.holds.push(LockSpan::of(ev, ev.time, OPEN));
-                open_hold
-                    .entry((ev.scope, ev.actor, ev.object))
-                    .or_default()
-                    .push(idx);
             }
             Kind::LockReleased => {
-                let key = (ev.scope, ev.actor, ev.object);
-                let since = last_lock_event.insert(key, ev.time);
-                match open_hold.get_mut(&key).and_then(Vec::pop) {
+                let state = locks.entry((ev.scope, ev.actor, ev.object)).or_default();
+                let since = std::mem::replace(&mut state.last, ev.time);
+                match state.holds.pop() {
                     Some(idx) => {
                         let h = &mut w.holds[idx as usize];
                         h.end = ev.time.max(h.start);
@@ -255,7 +252,7 @@ pub fn build(events: &[Event]) -> Windows {
                         lost_holds.push(LostHold {
                             scope: ev.scope,
                             actor: ev.actor,
-                            from: since.unwrap_or(i64::MIN),
+                            from: since,
                             to: ev.time,
                         });
                         w.loss(ev.input).unmatched_releases += 1;
@@ -268,8 +265,9 @@ pub fn build(events: &[Event]) -> Windows {
                 }
             }
             Kind::LockWait => {
-                last_lock_event.insert((ev.scope, ev.actor, ev.object), ev.time);
-                release_unreleased(&mut w, &mut open_hold, ev);
+                let state = locks.entry((ev.scope, ev.actor, ev.object)).or_default();
+                state.last = ev.time;
+                release_unreleased(&mut w, &mut state.holds, ev);
                 let i = w.waits.len() as u32;
                 w.waits.push(LockSpan::of(ev, ev.time, OPEN));
                 if open_wait
@@ -295,6 +293,23 @@ pub fn build(events: &[Event]) -> Windows {
     w
 }
 
+/// One actor's state on one lock during the replay.
+struct LockState {
+    /// Open holds, innermost last.
+    holds: Vec<u32>,
+    /// The time of its latest event on the lock (`i64::MIN` before any).
+    last: i64,
+}
+
+impl Default for LockState {
+    fn default() -> Self {
+        LockState {
+            holds: Vec::new(),
+            last: i64::MIN,
+        }
+    }
+}
+
 /// A hold whose acquire was lost: its actor, and the time range in which
 /// the acquire must lie and the hold must end.
 struct LostHold {
@@ -307,14 +322,7 @@ struct LostHold {
 /// Go's mutexes are not reentrant: an actor that acquires or waits for a
 /// lock it still holds (exclusively, or wants it exclusively) released it in
 /// a record that was lost. Its open holds end here, uncertain.
-fn release_unreleased(
-    w: &mut Windows,
-    open_hold: &mut FxHashMap<(u32, Sym, Sym), Vec<u32>>,
-    ev: &Event,
-) {
-    let Some(stack) = open_hold.get_mut(&(ev.scope, ev.actor, ev.object)) else {
-        return;
-    };
+fn release_unreleased(w: &mut Windows, stack: &mut Vec<u32>, ev: &Event) {
     if stack.is_empty() {
         return;
     }
