@@ -197,12 +197,28 @@ fn in_tmux(width: u32, env: &str, escapes: bool) -> String {
     );
     let bin = env!("CARGO_BIN_EXE_racetrail");
     let cmd = format!(
-        "cd {} && {env} {bin} timeline {ZAP_CRASH}; tmux wait-for -S {name}",
+        "cd {} && {env} {bin} timeline {ZAP_CRASH}; tmux -L {name} wait-for -S {name}",
         path_str(root())
     );
-    let tmux = |args: &[&str]| Command::new("tmux").args(args).output().expect("tmux runs");
+    // A server of its own: other tmux users (parallel tests, a developer's
+    // session) cannot disturb it.
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &name])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    };
     let w = width.to_string();
-    let started = tmux(&["new-session", "-d", "-s", &name, "-x", &w, "-y", "50"]);
+    // A loaded machine sometimes loses a fresh server at start: try again.
+    let mut started = tmux(&["new-session", "-d", "-s", &name, "-x", &w, "-y", "50"]);
+    for _ in 0..4 {
+        if started.status.success() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        started = tmux(&["new-session", "-d", "-s", &name, "-x", &w, "-y", "50"]);
+    }
     assert!(
         started.status.success(),
         "{}",
@@ -213,7 +229,7 @@ fn in_tmux(width: u32, env: &str, escapes: bool) -> String {
     tmux(&["send-keys", "-t", &name, &cmd, "Enter"]);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut waiter = Command::new("tmux")
-        .args(["wait-for", &name])
+        .args(["-L", &name, "wait-for", &name])
         .spawn()
         .unwrap();
     while waiter.try_wait().unwrap().is_none() {
@@ -225,7 +241,7 @@ fn in_tmux(width: u32, env: &str, escapes: bool) -> String {
         args.push("-e");
     }
     let out = tmux(&args);
-    tmux(&["kill-session", "-t", &name]);
+    tmux(&["kill-server"]);
     String::from_utf8(out.stdout).unwrap()
 }
 
