@@ -13,4 +13,5 @@ mod locks;
 mod nightly;
 mod regressions;
 mod render;
+mod suggest;
 mod sweep_prop;
