@@ -1,13 +1,14 @@
 //! Field names the convention does not know never pass as a clean log: the
-//! warnings with their suggested `--field` mappings, and the point-record
-//! hint. The logs are derived mechanically from the real zapsvc fixtures
-//! (tests/fixtures/renamed/make.py, docs/fixtures.md).
+//! warnings with their suggested `--field` mappings, the point-record hint,
+//! and default arguments from `RACETRAIL_CONFIG_PATH`. The logs are derived
+//! mechanically from the real zapsvc fixtures (tests/fixtures/renamed/make.py,
+//! docs/fixtures.md).
 
 use serde_json::Value;
 
 use crate::harness::{
-    ZAP_JSON, path_str, read_fixture, report_counts, run, scan_json, str_of, tempdir, truth,
-    truth_counts, write_lines,
+    ZAP_JSON, path_str, racetrail, read_fixture, report_counts, run, scan_json, str_of, tempdir,
+    truth, truth_counts, write_lines,
 };
 
 const RENAMED: &str = "tests/fixtures/renamed/zap_renamed.jsonl";
@@ -268,4 +269,81 @@ fn point_records_hint_at_slack() {
     // Begin/end windows are no points: the original log has no hint.
     let (r, _) = scan_json(&["tests/fixtures/zap_console.log"]);
     assert!(warnings(&r).iter().all(|w| !w.1.contains("point")));
+}
+
+#[test]
+fn the_config_file_names_the_schema_once() {
+    let dir = tempdir();
+    let rc = dir.path().join("racetrailrc");
+    std::fs::write(
+        &rc,
+        "# our access log schema\n\n--field\nop=operation\n  --field=object=mapRef  \n\
+         --field=actor=routine\n",
+    )
+    .unwrap();
+    let with = |rc: &std::path::Path, args: &[&str]| {
+        let out = racetrail()
+            .env("RACETRAIL_CONFIG_PATH", rc)
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), out.stdout, out.stderr)
+    };
+    let with_rc = |args: &[&str]| with(&rc, args);
+    let (code, stdout, _) = with_rc(&["scan", "--format", "json", RENAMED]);
+    assert_eq!(code, 1);
+    let r: Value = serde_json::from_slice(&stdout).unwrap();
+    let (original, _) = scan_json(&[ZAP_JSON]);
+    assert_eq!(report_counts(&r), report_counts(&original));
+    assert_eq!(r["summary"]["conflicts"], original["summary"]["conflicts"]);
+    assert!(warnings(&r).iter().all(|w| !w.1.contains("recognised")));
+
+    // The command line comes after the file: its --slack wins.
+    let slack = dir.path().join("slackrc");
+    std::fs::write(&slack, "--slack=1us\n").unwrap();
+    let conflicts = |args: &[&str]| {
+        let (_, stdout, _) = with(&slack, args);
+        let r: Value = serde_json::from_slice(&stdout).unwrap();
+        r["summary"]["conflicts"].as_u64().unwrap()
+    };
+    assert_eq!(conflicts(&["scan", "--format", "json", POINTS]), 166);
+    assert_eq!(
+        conflicts(&["scan", "--format", "json", "--slack", "0", POINTS]),
+        0
+    );
+
+    // graph reads it too; --no-config ignores it.
+    let (code, stdout, _) = with_rc(&["graph", RENAMED]);
+    assert_eq!(code, 1);
+    assert!(String::from_utf8(stdout).unwrap().contains("->"));
+    let (code, stdout, _) = with_rc(&["scan", "--no-config", "--format", "json", RENAMED]);
+    assert_eq!(code, 0);
+    let r: Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(warnings(&r)[0].1, RENAMED_WARNING);
+
+    // dumps and merge take other options and never read it.
+    let (code, _, stderr) = with_rc(&["dumps", "tests/fixtures/go/sigquit.stderr"]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
+
+    // An unreadable file is an error, named.
+    for bad in [dir.path().join("missing"), dir.path().to_path_buf()] {
+        let out = racetrail()
+            .env("RACETRAIL_CONFIG_PATH", &bad)
+            .args(["scan", RENAMED])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!(
+                "racetrail: error: RACETRAIL_CONFIG_PATH={}: ",
+                bad.display()
+            )),
+            "{stderr}"
+        );
+    }
+    // A bad argument in the file is clap's usage error.
+    std::fs::write(&rc, "--no-such-flag\n").unwrap();
+    let (code, _, _) = with_rc(&["scan", RENAMED]);
+    assert_eq!(code, 2);
 }
