@@ -19,13 +19,15 @@
 //! ids that repeat, small integers that vary, times, pair ids seen exactly
 //! twice, `file.go:line` sites), and the fields that look like the missing
 //! concepts are suggested as `--field CONCEPT=NAME`. The normal path costs a
-//! pass over the accesses and nothing else.
+//! pass over the accesses and one over the point accesses, nothing else.
 //!
-//! Each warning concerns whole inputs (line 0). Inputs with the same
-//! warning and the same suggestion share one diagnostic, at the first of
-//! them, so a directory of rotated files warns once.
+//! Each warning is a diagnostic of a whole input (line 0; the point hint one
+//! per process), so merged shard reports still equal one scan. For stderr,
+//! inputs with the same warning and suggestion share one line, so a
+//! directory of rotated files warns once.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 
 use rustc_hash::FxHashMap;
@@ -34,7 +36,9 @@ use crate::event::Op;
 use crate::formats::fields::{Concept, FieldOverride, FieldTable};
 use crate::formats::json::{self, RawRecord, Value};
 use crate::formats::lines::Lines;
-use crate::formats::{self, InputFormat, OpClass, Phase, Severity, console, logfmt, time};
+use crate::formats::{
+    self, InputFormat, OpClass, ParseOptions, Phase, Severity, console, logfmt, time,
+};
 use crate::intern::Sym;
 use crate::pipeline::{Analysis, Diagnostic, Settings};
 use crate::replay::locksets::Locksets;
@@ -48,6 +52,8 @@ pub const SAMPLE_RECORDS: usize = 20_000;
 const MAX_VALUES: usize = 50_000;
 /// Longer values are never ids.
 const MAX_VALUE_LEN: usize = 128;
+/// Field names judged per input; a record of random keys adds no more.
+const MAX_FIELDS: usize = 1_000;
 /// Point accesses closer than this overlap at `--slack 1us`.
 const NEAR_NS: i64 = 1_000;
 /// Inputs named in a shared warning.
@@ -165,11 +171,7 @@ fn evidence_warnings(an: &Analysis<'_>, inputs: &[Input], settings: &Settings, o
         }
         let f = facts[n];
         let input = inputs.get(n);
-        let take = || {
-            input.map_or_else(Sample::default, |i| {
-                Sample::of(i, &settings.parse.fields, settings.parse.format)
-            })
-        };
+        let take = || input.map_or_else(Sample::default, |i| Sample::of(i, &settings.parse));
         // Read once, and only for a warning.
         let mut sampled: Option<Sample<'_>> = None;
         let mut found = |kind: Kind, count: u64, text: String| {
@@ -368,7 +370,8 @@ fn is_level_word(v: &[u8]) -> bool {
 
 impl<'a> Sample<'a> {
     /// Reads the first [`SAMPLE_RECORDS`] structured records of `input`.
-    fn of(input: &'a Input, table: &FieldTable, forced: Option<InputFormat>) -> Sample<'a> {
+    fn of(input: &'a Input, opts: &ParseOptions) -> Sample<'a> {
+        let table = &opts.fields;
         let mut s = Sample::default();
         let mut lines = Lines::new(input.bytes());
         let mut rec = RawRecord::default();
@@ -378,7 +381,10 @@ impl<'a> Sample<'a> {
             if records >= SAMPLE_RECORDS {
                 break;
             }
-            let Some(format) = formats::line_format(line, forced) else {
+            if line.len() > opts.max_line_bytes {
+                continue;
+            }
+            let Some(format) = formats::line_format(line, opts.format) else {
                 continue;
             };
             rec.clear();
@@ -437,6 +443,9 @@ impl<'a> Sample<'a> {
             self.known_lock += u32::from(rec.get(Concept::Lock).is_some());
         }
         for (key, value) in members {
+            if self.fields.len() >= MAX_FIELDS && !self.fields.contains_key(key) {
+                continue;
+            }
             let f = self.fields.entry(key).or_default();
             f.n += 1;
             f.n_access += u32::from(access);
@@ -645,24 +654,31 @@ struct Near {
 }
 
 impl Near {
-    fn count(&mut self, a: &Access, sign: bool) {
+    fn add(&mut self, a: &Access) {
         let w = u64::from(a.op.is_write());
-        for entry in [
+        for e in [
             self.by_set.entry(a.lockset).or_default(),
             self.by_set_actor.entry((a.lockset, a.actor)).or_default(),
         ] {
-            if sign {
-                entry.0 += 1;
-                entry.1 += w;
-            } else {
-                entry.0 -= 1;
-                entry.1 -= w;
+            e.0 += 1;
+            e.1 += w;
+        }
+    }
+
+    fn remove(&mut self, a: &Access) {
+        fn take<K: std::hash::Hash + Eq>(m: &mut FxHashMap<K, (u64, u64)>, k: K, w: u64) {
+            if let Entry::Occupied(mut e) = m.entry(k) {
+                let v = e.get_mut();
+                v.0 -= 1;
+                v.1 -= w;
+                if v.0 == 0 {
+                    e.remove();
+                }
             }
         }
-        if !sign {
-            self.by_set.retain(|_, v| v.0 > 0);
-            self.by_set_actor.retain(|_, v| v.0 > 0);
-        }
+        let w = u64::from(a.op.is_write());
+        take(&mut self.by_set, a.lockset, w);
+        take(&mut self.by_set_actor, (a.lockset, a.actor), w);
     }
 
     /// Takes point `i` (in start order): counts the earlier points within
@@ -670,11 +686,11 @@ impl Near {
     fn arrive(&mut self, acc: &[Access], locksets: &Locksets, i: u32) {
         let a = &acc[i as usize];
         while let Some(&f) = self.recent.front() {
-            if a.start - acc[f as usize].start < NEAR_NS {
+            if a.start.saturating_sub(acc[f as usize].start) < NEAR_NS {
                 break;
             }
             self.recent.pop_front();
-            self.count(&acc[f as usize], false);
+            self.remove(&acc[f as usize]);
         }
         let mut new = 0;
         for (&set, &(all, writes)) in &self.by_set {
@@ -706,7 +722,7 @@ impl Near {
         }
         self.pairs += new;
         self.recent.push_back(i);
-        self.count(a, true);
+        self.add(a);
     }
 }
 
@@ -720,7 +736,7 @@ fn near_points(an: &Analysis<'_>, out: &mut Advice) {
     let mut points: Vec<u32> = (0..acc.len() as u32)
         .filter(|&i| {
             let a = &acc[i as usize];
-            a.start == a.end
+            a.start == a.end && !a.is_open()
         })
         .collect();
     if points.len() < 2 {
@@ -833,6 +849,85 @@ impl NearSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fixture's text with some keys renamed (`"from":` → `"to":`).
+    fn renamed(fixture: &str, renames: &[(&str, &str)]) -> Input {
+        let path = format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        for (from, to) in renames {
+            text = text.replace(&format!("\"{from}\":"), &format!("\"{to}\":"));
+        }
+        Input::from_bytes(fixture, text.into_bytes())
+    }
+
+    fn advice_for(input: &Input) -> String {
+        Sample::of(input, &ParseOptions::default())
+            .no_access_advice(false)
+            .text
+    }
+
+    #[test]
+    fn every_missing_concept_is_named_from_the_values() {
+        // zapsvc's log in another team's schema, the lock id renamed too.
+        let input = renamed(
+            "zap_json.jsonl",
+            &[
+                ("goroutine", "routine"),
+                ("map", "mapRef"),
+                ("op", "operation"),
+                ("lock", "mutexRef"),
+            ],
+        );
+        assert_eq!(
+            advice_for(&input),
+            "; fields that look like them: --field op=operation --field object=mapRef \
+             --field actor=routine --field lock=mutexRef"
+        );
+        // Without its times: the nanosecond field under a new name.
+        let input = renamed("zap_json.jsonl", &[("ts", "x_ts"), ("ts_ns", "stamp")]);
+        let s = Sample::of(&input, &ParseOptions::default());
+        assert!(s.missing(Concept::Time));
+        assert_eq!(s.best(Concept::Time, &[b"x_ts"]), Some(&b"stamp"[..]));
+        // A field of sites: the caller.
+        let input = renamed("zap_json.jsonl", &[("caller", "site")]);
+        let s = Sample::of(&input, &ParseOptions::default());
+        assert_eq!(s.suggest(Concept::Caller).as_deref(), Some("site"));
+        // The same in logfmt (slog text) and zap's console encoding.
+        let input = renamed("logfmt.log", &[]);
+        let text = String::from_utf8(input.bytes().to_vec())
+            .unwrap()
+            .replace(" map=", " cache=")
+            .replace(" goroutine=", " worker=");
+        let input = Input::from_bytes("logfmt.log", text.into_bytes());
+        assert_eq!(
+            advice_for(&input),
+            "; fields that look like them: --field object=cache --field actor=worker"
+        );
+        let input = renamed("zap_console.log", &[("map", "m"), ("op", "kind")]);
+        assert_eq!(
+            advice_for(&input),
+            "; fields that look like them: --field op=kind --field object=m"
+        );
+    }
+
+    #[test]
+    fn pair_ids_are_values_seen_twice() {
+        let mut lines = Vec::new();
+        for (i, op) in ["read", "write", "read", "write"].iter().enumerate() {
+            for phase in ["begin", "end"] {
+                lines.push(format!(
+                    r#"{{"ts_ns":{},"goroutine":{},"map":"0xc000010000","op":"{op}","phase":"{phase}","span":"s{i}"}}"#,
+                    1_795_697_153_869_000_000u64 + i as u64,
+                    i % 2 + 1
+                ));
+            }
+        }
+        let input = Input::from_bytes("pairs", lines.join("\n").into_bytes());
+        let s = Sample::of(&input, &ParseOptions::default());
+        assert!(s.missing(Concept::Pair));
+        assert_eq!(s.suggest(Concept::Pair).as_deref(), Some("span"));
+        assert_eq!(s.suggest(Concept::Actor), None, "known already");
+    }
 
     #[test]
     fn value_shapes() {
