@@ -131,7 +131,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__graph)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --no-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -383,7 +383,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__scan)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --no-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,7 +501,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__timeline)
-            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --color --help --version"
+            opts="-f -o -j -q -h -V --format --output --baseline --fail-on --mode --slack --sampler --examples --one-process --input-format --since --until --trace --object --goroutine --source-root --around --field --mmap --max-decompressed --max-errors --max-line-bytes --threads --quiet --timings --no-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

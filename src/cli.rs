@@ -16,6 +16,11 @@ use crate::source::MmapMode;
 /// goroutines whose windows overlap while no common lock protects them —
 /// with the file and line of every record a finding rests on.
 ///
+/// Default arguments for scan and graph can live in a file named by
+/// RACETRAIL_CONFIG_PATH, one argument per line (blank lines and lines
+/// starting with # skipped); they go before the arguments given, so those
+/// win. --no-config ignores the file.
+///
 /// Exit status: 0 no findings, 1 findings, 2 error.
 #[derive(Debug, Parser)]
 #[command(
@@ -208,6 +213,7 @@ impl DumpsArgs {
             threads: self.threads,
             quiet: self.quiet,
             timings: false,
+            no_config: false,
             color: ColorChoice::Never,
         }
     }
@@ -222,7 +228,10 @@ pub enum ColorChoice {
     Never,
 }
 
+/// A later value of an option replaces an earlier one (the command line
+/// overrides the config file); `--field` options add up.
 #[derive(Debug, Args)]
+#[command(args_override_self = true)]
 pub struct ScanArgs {
     /// Log files or directories (recursed, in name order); `-` or none reads stdin.
     pub inputs: Vec<PathBuf>,
@@ -339,6 +348,10 @@ pub struct ScanArgs {
     /// Print the wall time of each stage to stderr.
     #[arg(long, hide = true)]
     pub timings: bool,
+
+    /// Ignore the default arguments in the file named by RACETRAIL_CONFIG_PATH.
+    #[arg(long)]
+    pub no_config: bool,
 
     /// When to colour the table and the timeline.
     #[arg(long, value_enum, default_value_t, value_name = "WHEN")]

@@ -1,5 +1,8 @@
 //! Validated settings built from the command line; nothing clap past here.
+//! Also the default arguments of `RACETRAIL_CONFIG_PATH`, which join the
+//! command line before clap sees it.
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -139,5 +142,132 @@ impl Config {
             progress: !args.quiet && std::io::stderr().is_terminal(),
             timings: args.timings,
         })
+    }
+}
+
+/// The environment variable naming the file of default arguments.
+pub const CONFIG_ENV: &str = "RACETRAIL_CONFIG_PATH";
+
+/// The subcommands that read default arguments: those that scan logs with
+/// the field convention. `dumps` and `merge` take other options.
+const CONFIGURED: [&str; 2] = ["scan", "graph"];
+
+#[derive(Debug, Error)]
+pub enum ConfigFileError {
+    #[error("{CONFIG_ENV}={path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{CONFIG_ENV}={path}:{line}: not UTF-8")]
+    Utf8 { path: String, line: usize },
+}
+
+/// The command line with the default arguments of the file named by
+/// `RACETRAIL_CONFIG_PATH` inserted after the subcommand name, before the
+/// arguments given: a flag given twice takes the later value, so the
+/// command line wins over the file. Only `scan` and `graph` read the file,
+/// and not when `--no-config` is given; an unset or empty variable is no file.
+pub fn with_default_args(
+    args: Vec<OsString>,
+    config_path: Option<OsString>,
+) -> Result<Vec<OsString>, ConfigFileError> {
+    let Some(path) = config_path.filter(|p| !p.is_empty()) else {
+        return Ok(args);
+    };
+    let configured = args
+        .get(1)
+        .is_some_and(|a| CONFIGURED.iter().any(|c| a == c));
+    // `--no-config` counts only before a `--` that ends the options.
+    let no_config = args
+        .iter()
+        .skip(2)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--no-config");
+    if !configured || no_config {
+        return Ok(args);
+    }
+    let defaults = read_args_file(&PathBuf::from(&path))?;
+    let mut out = Vec::with_capacity(args.len() + defaults.len());
+    let mut args = args.into_iter();
+    out.extend(args.by_ref().take(2));
+    out.extend(defaults);
+    out.extend(args);
+    Ok(out)
+}
+
+/// One argument per line, ripgrep's convention: each line is trimmed; blank
+/// lines and lines starting with `#` are skipped.
+pub fn read_args_file(path: &std::path::Path) -> Result<Vec<OsString>, ConfigFileError> {
+    let shown = || path.display().to_string();
+    let text = std::fs::read(path).map_err(|source| ConfigFileError::Read {
+        path: shown(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for (n, line) in text.split(|&c| c == b'\n').enumerate() {
+        let line = line.trim_ascii();
+        if line.is_empty() || line[0] == b'#' {
+            continue;
+        }
+        let arg = std::str::from_utf8(line).map_err(|_| ConfigFileError::Utf8 {
+            path: shown(),
+            line: n + 1,
+        })?;
+        out.push(OsString::from(arg));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn defaults_go_after_the_subcommand() {
+        let dir = tempfile::tempdir().unwrap();
+        let rc = dir.path().join("rc");
+        std::fs::write(
+            &rc,
+            "# team schema\n\n  --field\nop=operation\r\n--slack=1us\n",
+        )
+        .unwrap();
+        let rc = Some(rc.into_os_string());
+        let got = with_default_args(os(&["racetrail", "scan", "x.log"]), rc.clone()).unwrap();
+        assert_eq!(
+            got,
+            os(&[
+                "racetrail",
+                "scan",
+                "--field",
+                "op=operation",
+                "--slack=1us",
+                "x.log"
+            ])
+        );
+        for untouched in [
+            &["racetrail", "merge", "a.json"][..],
+            &["racetrail", "dumps", "x"],
+            &["racetrail", "scan", "--no-config", "x"],
+            &["racetrail"],
+        ] {
+            assert_eq!(
+                with_default_args(os(untouched), rc.clone()).unwrap(),
+                os(untouched)
+            );
+        }
+        let unset = os(&["racetrail", "graph", "x"]);
+        assert_eq!(with_default_args(unset.clone(), None).unwrap(), unset);
+        assert_eq!(
+            with_default_args(unset.clone(), Some(OsString::new())).unwrap(),
+            unset
+        );
+        let missing = Some(dir.path().join("nope").into_os_string());
+        let err = with_default_args(unset, missing).unwrap_err().to_string();
+        assert!(err.starts_with("RACETRAIL_CONFIG_PATH="), "{err}");
     }
 }

@@ -8,7 +8,9 @@
 //! ```
 //!
 //! [`run`] is the whole program behind `main`: it returns the exit status and
-//! leaves printing the error to the caller.
+//! leaves printing the error to the caller. After the replay, [`suggest`]
+//! warns when the evidence cannot carry it (unknown field names, no
+//! goroutine, one caller, point records at `--slack 0`).
 
 #![deny(unsafe_code)]
 
@@ -22,6 +24,7 @@ pub mod pipeline;
 pub mod replay;
 pub mod report;
 pub mod source;
+pub mod suggest;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -178,24 +181,40 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             b.inc(n);
         }
     };
-    let analysis = pipeline::analyze(&inputs, &config.settings, &tick);
+    let mut analysis = pipeline::analyze(&inputs, &config.settings, &tick);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    if !config.quiet {
-        // Problems with a whole input deserve a line of their own.
+    let advised = std::time::Instant::now();
+    let mut advice = suggest::advise(&analysis, &inputs, &config.settings);
+    let advised = advised.elapsed();
+    // Problems with a whole input deserve a line of their own on stderr,
+    // once each, unless the table that lists them goes to the same terminal.
+    let table_on_terminal = config.format == OutputFormat::Table
+        && config.output.is_none()
+        && io::stdout().is_terminal()
+        && io::stderr().is_terminal();
+    if !config.quiet && !table_on_terminal {
+        let mut said = std::collections::BTreeSet::new();
         for d in analysis
             .diagnostics
             .iter()
             .filter(|d| d.line == 0 && d.severity == formats::Severity::Warning)
         {
-            eprintln!(
-                "racetrail: warning: {}: {}",
-                report::text::sanitize(&analysis.inputs[d.input as usize].path),
-                d.message
-            );
+            let path = &analysis.inputs[d.input as usize].path;
+            if said.insert((path, &d.message)) {
+                eprintln!(
+                    "racetrail: warning: {}: {}",
+                    report::text::sanitize(path),
+                    report::text::sanitize(&d.message)
+                );
+            }
+        }
+        for line in &advice.summary {
+            eprintln!("racetrail: warning: {}", report::text::sanitize(line));
         }
     }
+    advice.add_to(&mut analysis);
     let t = std::time::Instant::now();
     let mut report = Report::build_filtered(&analysis, &config.filters);
     if !config.source_roots.is_empty() {
@@ -224,6 +243,7 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
                 *rss as f64 / 1024.0
             );
         }
+        eprintln!("{:>10} {:>9.3} ms", "advice", advised.as_secs_f64() * 1e3);
         eprintln!("{:>10} {:>9.3} ms", "report", built.as_secs_f64() * 1e3);
         eprintln!(
             "{:>10} {:>9.3} ms",

@@ -6,7 +6,17 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = racetrail::cli::Cli::parse();
+    let args = racetrail::config::with_default_args(
+        std::env::args_os().collect(),
+        std::env::var_os(racetrail::config::CONFIG_ENV),
+    );
+    let cli = match args {
+        Ok(args) => racetrail::cli::Cli::parse_from(args),
+        Err(e) => {
+            eprintln!("racetrail: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let stdout = io::stdout();
     match racetrail::run(cli, &mut stdout.lock()) {
         Ok(outcome) => outcome.into(),

@@ -36,6 +36,10 @@ pub struct InputStats {
     pub records: u64,
     pub context: u64,
     pub parse_errors: u64,
+    /// Records of a line format (JSON, console, logfmt), and the access
+    /// records among them.
+    pub structured: u64,
+    pub access_records: u64,
     /// Binary or otherwise unusable: skipped whole.
     pub skipped: bool,
 }
@@ -415,6 +419,8 @@ pub fn analyze<'a>(
         st.records += out.records;
         st.context += out.context;
         st.parse_errors += out.parse_errors;
+        st.structured += out.structured;
+        st.access_records += out.access_records;
         st.formats.insert(out.formats);
         diagnostic_count += out.parse_errors + out.warnings;
         diagnostics.extend(out.diags.drain(..).map(|d| Diagnostic {

@@ -25,13 +25,19 @@ pub fn looks_like_console(line: &[u8]) -> bool {
         && memchr::memchr(b'\t', &line[..line.len().min(48)]).is_some()
 }
 
-/// Scans a console line into `rec`.
-pub fn scan<'a>(
-    line: &'a [u8],
-    table: &FieldTable,
-    rec: &mut RawRecord<'a>,
-) -> Result<(), ScanError> {
-    let mut buf: [&'a [u8]; 5] = [&[]; 5];
+/// The columns of a console line.
+pub struct Columns<'a> {
+    pub time: &'a [u8],
+    pub level: &'a [u8],
+    pub caller: Option<&'a [u8]>,
+    pub msg: &'a [u8],
+    /// The JSON object of fields, when the line has one.
+    pub fields: Option<&'a [u8]>,
+}
+
+/// Splits a console line into its columns.
+pub fn columns(line: &[u8]) -> Result<Columns<'_>, ScanError> {
+    let mut buf: [&[u8]; 5] = [&[]; 5];
     let mut n = 0;
     for (slot, col) in buf.iter_mut().zip(line.splitn(5, |&c| c == b'\t')) {
         *slot = col;
@@ -39,7 +45,6 @@ pub fn scan<'a>(
     }
     let cols = &buf[..n];
     let is_fields = |c: &[u8]| c.first() == Some(&b'{');
-    // (caller, message, fields)
     let (caller, msg, fields) = match cols {
         [_, _, c, m, f] if is_fields(f) => (Some(*c), *m, Some(*f)),
         [_, _, m, f] if is_fields(f) => (None, *m, Some(*f)),
@@ -52,17 +57,33 @@ pub fn scan<'a>(
             });
         }
     };
+    Ok(Columns {
+        time: cols[0],
+        level: cols[1],
+        caller,
+        msg,
+        fields,
+    })
+}
+
+/// Scans a console line into `rec`.
+pub fn scan<'a>(
+    line: &'a [u8],
+    table: &FieldTable,
+    rec: &mut RawRecord<'a>,
+) -> Result<(), ScanError> {
+    let cols = columns(line)?;
     let text = |raw: &'a [u8]| Value::Str {
         raw,
         escaped: false,
     };
-    rec.set(Concept::Time, COLUMN_RANK, false, text(cols[0]));
-    if let Some(c) = caller {
+    rec.set(Concept::Time, COLUMN_RANK, false, text(cols.time));
+    if let Some(c) = cols.caller {
         rec.set(Concept::Caller, COLUMN_RANK, false, text(c));
     }
-    rec.set(Concept::Msg, COLUMN_RANK, false, text(msg));
-    rec.set(Concept::Level, COLUMN_RANK, false, text(cols[1]));
-    if let Some(f) = fields {
+    rec.set(Concept::Msg, COLUMN_RANK, false, text(cols.msg));
+    rec.set(Concept::Level, COLUMN_RANK, false, text(cols.level));
+    if let Some(f) = cols.fields {
         let at = f.as_ptr() as usize - line.as_ptr() as usize;
         json::scan_object(f, table, rec).map_err(|e| ScanError {
             offset: at + e.offset,

@@ -245,10 +245,25 @@ pub fn looks_like_object(line: &[u8]) -> bool {
 }
 
 /// Scans one object line, keeping the members `table` knows into `rec`.
+#[inline]
 pub fn scan_object<'a>(
     line: &'a [u8],
     table: &FieldTable,
     rec: &mut RawRecord<'a>,
+) -> Result<(), ScanError> {
+    scan_members(line, |key, value| {
+        if let Some(m) = table.lookup(key) {
+            rec.set(m.concept, m.rank, m.ns, value);
+        }
+    })
+}
+
+/// Scans one object line, giving every top-level member to `member` (keys
+/// with escapes are skipped: no field name of the convention has one).
+#[inline]
+pub fn scan_members<'a>(
+    line: &'a [u8],
+    mut member: impl FnMut(&'a [u8], Value<'a>),
 ) -> Result<(), ScanError> {
     let mut c = Cursor { b: line, i: 0 };
     c.ws();
@@ -264,8 +279,8 @@ pub fn scan_object<'a>(
             c.eat(b':', "':'")?;
             c.ws();
             let value = c.value()?;
-            if !key_escaped && let Some(m) = table.lookup(key) {
-                rec.set(m.concept, m.rank, m.ns, value);
+            if !key_escaped {
+                member(key, value);
             }
             c.ws();
             match c.b.get(c.i) {

@@ -32,10 +32,24 @@ pub fn looks_like_logfmt(line: &[u8]) -> bool {
 }
 
 /// Scans a logfmt line, keeping the pairs `table` knows into `rec`.
+#[inline]
 pub fn scan<'a>(
     line: &'a [u8],
     table: &FieldTable,
     rec: &mut RawRecord<'a>,
+) -> Result<(), ScanError> {
+    scan_pairs(line, |key, value| {
+        if let Some(m) = table.lookup(key) {
+            rec.set(m.concept, m.rank, m.ns, value);
+        }
+    })
+}
+
+/// Scans a logfmt line, giving every pair to `pair`.
+#[inline]
+pub fn scan_pairs<'a>(
+    line: &'a [u8],
+    mut pair: impl FnMut(&'a [u8], Value<'a>),
 ) -> Result<(), ScanError> {
     let mut i = 0;
     let n = line.len();
@@ -100,9 +114,7 @@ pub fn scan<'a>(
                 escaped: false,
             }
         };
-        if let Some(m) = table.lookup(key) {
-            rec.set(m.concept, m.rank, m.ns, value);
-        }
+        pair(key, value);
         pairs += 1;
     }
     if pairs == 0 {

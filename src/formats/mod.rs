@@ -144,7 +144,7 @@ impl InputFormat {
 
 /// The record format of a line, `None` for context. Detection is per line,
 /// so one input may mix formats; a forced format takes every non-blank line.
-fn line_format(line: &[u8], forced: Option<InputFormat>) -> Option<InputFormat> {
+pub(crate) fn line_format(line: &[u8], forced: Option<InputFormat>) -> Option<InputFormat> {
     if let Some(f) = forced {
         return (!line.trim_ascii().is_empty()).then_some(f);
     }
@@ -196,6 +196,10 @@ pub struct ChunkOut<'a> {
     pub context: u64,
     pub parse_errors: u64,
     pub warnings: u64,
+    /// Records of a line format (JSON, console, logfmt): runtime blocks excluded.
+    pub structured: u64,
+    /// Access records among them (begins, ends and single records).
+    pub access_records: u64,
     pub diags: Vec<LineDiag>,
     pub formats: Formats,
     pub races: Vec<RaceBlock>,
@@ -414,6 +418,7 @@ pub fn parse_chunk<'a>(
             continue;
         }
         out.records += 1;
+        out.structured += 1;
         out.formats.insert(format.bit());
         if let Some(stack) = rec.get(Concept::Stack) {
             embedded_dump(&stack.value, line_no, &mut out, &mut block_diags);
@@ -432,6 +437,12 @@ pub fn parse_chunk<'a>(
             fallback,
         ) {
             Ok(Some(mut ev)) => {
+                if matches!(
+                    ev.kind,
+                    Kind::AccessBegin | Kind::AccessEnd | Kind::AccessSpan
+                ) {
+                    out.access_records += 1;
+                }
                 ev.input = input;
                 ev.line = line_no;
                 if ev.scope != 0 && !out.scope_syms.contains(&Sym(ev.scope)) {
@@ -522,7 +533,7 @@ fn embedded_dump<'a>(
     }
 }
 
-enum OpClass {
+pub(crate) enum OpClass {
     Access(Op),
     Lock(Kind),
     /// `go`/`fork` or `join`, with the other goroutine in the child field.
@@ -530,7 +541,7 @@ enum OpClass {
     Other,
 }
 
-fn op_class(text: &[u8]) -> OpClass {
+pub(crate) fn op_class(text: &[u8]) -> OpClass {
     let mut buf = [0u8; 16];
     if text.len() > buf.len() {
         return OpClass::Other;
@@ -558,13 +569,13 @@ fn op_class(text: &[u8]) -> OpClass {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
+pub(crate) enum Phase {
     Begin,
     End,
     Single,
 }
 
-fn phase_word(word: &[u8]) -> Option<Phase> {
+pub(crate) fn phase_word(word: &[u8]) -> Option<Phase> {
     let mut buf = [0u8; 8];
     if word.len() > buf.len() {
         return None;

@@ -291,6 +291,10 @@ pub struct DiagnosticReport {
     pub source: String,
     pub severity: Severity,
     pub message: String,
+    /// A warning about a whole input (no line): the table shows these
+    /// first, under "warnings".
+    #[serde(skip)]
+    pub whole_input: bool,
 }
 
 /// One actor's part in the conflicts on one object.
@@ -707,6 +711,7 @@ impl Report {
                 },
                 severity: d.severity,
                 message: d.message.clone(),
+                whole_input: d.line == 0 && d.severity == Severity::Warning,
             })
             .collect();
         let mut report = Report {

@@ -517,6 +517,19 @@ impl Renderer for Table {
                 thousands(unflagged),
             )?;
         }
+        // Whole-input warnings say how far the counts above can be trusted.
+        let (warnings, diagnostics): (Vec<_>, Vec<_>) =
+            r.diagnostics.iter().partition(|d| d.whole_input);
+        if !warnings.is_empty() {
+            writeln!(out, "\nwarnings")?;
+            for d in warnings.iter().take(DIAGNOSTICS_SHOWN) {
+                writeln!(out, "  {}: {}", sanitize(&d.source), sanitize(&d.message))?;
+            }
+            let more = warnings.len().saturating_sub(DIAGNOSTICS_SHOWN);
+            if more > 0 {
+                writeln!(out, "  … {more} more in --format json")?;
+            }
+        }
 
         let sites: Vec<&super::ConflictSite> =
             r.conflict_sites.iter().filter(|s| !s.known).collect();
@@ -612,14 +625,15 @@ impl Renderer for Table {
             }
         }
 
-        if !r.diagnostics.is_empty() {
+        if !diagnostics.is_empty() {
+            let count = s.diagnostics.saturating_sub(warnings.len() as u64);
             writeln!(
                 out,
                 "\n{} (first {} shown; --format json lists the kept ones)",
-                plural(s.diagnostics, "diagnostic", "diagnostics"),
-                DIAGNOSTICS_SHOWN.min(r.diagnostics.len())
+                plural(count, "diagnostic", "diagnostics"),
+                DIAGNOSTICS_SHOWN.min(diagnostics.len())
             )?;
-            for d in r.diagnostics.iter().take(DIAGNOSTICS_SHOWN) {
+            for d in diagnostics.iter().take(DIAGNOSTICS_SHOWN) {
                 let sev = match d.severity {
                     crate::formats::Severity::Error => "error",
                     crate::formats::Severity::Warning => "warning",

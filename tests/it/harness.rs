@@ -20,8 +20,9 @@ pub const ZAP_SINGLE: &str = "tests/fixtures/zap_single.jsonl";
 pub fn racetrail() -> Command {
     let mut cmd = Command::cargo_bin("racetrail").expect("the racetrail binary is built");
     cmd.current_dir(root());
-    // Keep colour decisions to the flags a test passes.
+    // Keep colour decisions and arguments to what a test passes.
     cmd.env_remove("NO_COLOR");
+    cmd.env_remove("RACETRAIL_CONFIG_PATH");
     cmd
 }
 

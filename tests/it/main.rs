@@ -16,5 +16,6 @@ mod regressions;
 mod render;
 mod sampling;
 mod static_findings;
+mod suggest;
 mod sweep_prop;
 mod views;

@@ -368,9 +368,12 @@ fn a_closed_pipe_is_no_error() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Only the log's own warnings (zapsvc logs every access from one line).
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr
+            .lines()
+            .all(|l| l.starts_with("racetrail: warning: ") && l.contains("one caller")),
+        "{stderr}"
     );
 }
