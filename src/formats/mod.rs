@@ -568,6 +568,21 @@ pub(crate) fn op_class(text: &[u8]) -> OpClass {
     }
 }
 
+/// A lock event told by its message alone: only the three messages of the
+/// convention (a message `lock` says nothing about which event it is).
+fn lock_message(msg: &[u8]) -> Option<Kind> {
+    let m = msg.trim_ascii();
+    if m.eq_ignore_ascii_case(b"lock wait") {
+        Some(Kind::LockWait)
+    } else if m.eq_ignore_ascii_case(b"lock acquired") {
+        Some(Kind::LockAcquired)
+    } else if m.eq_ignore_ascii_case(b"lock released") {
+        Some(Kind::LockReleased)
+    } else {
+        None
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     Begin,
@@ -641,13 +656,15 @@ fn normalize<'a>(
             };
             (kind, op, Concept::Object)
         }
-        OpClass::Other if rec.get(Concept::Lock).is_some() => match msg.as_deref().map(op_class) {
-            Some(OpClass::Lock(kind)) => (kind, Op::Write, Concept::Lock),
-            _ if rec.get(Concept::Name).is_some() && rec.get(Concept::Op).is_none() => {
-                (Kind::Name, Op::Write, Concept::Lock)
+        OpClass::Other if rec.get(Concept::Lock).is_some() => {
+            match msg.as_deref().map(lock_message) {
+                Some(Some(kind)) => (kind, Op::Write, Concept::Lock),
+                _ if rec.get(Concept::Name).is_some() && rec.get(Concept::Op).is_none() => {
+                    (Kind::Name, Op::Write, Concept::Lock)
+                }
+                _ => return Ok(None),
             }
-            _ => return Ok(None),
-        },
+        }
         OpClass::Thread(kind) if rec.get(Concept::Child).is_some() => {
             (kind, Op::Write, Concept::Child)
         }

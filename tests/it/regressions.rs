@@ -193,3 +193,22 @@ fn docker_messages_with_inner_newlines_keep_line_numbers() {
     assert_eq!(c["a"]["source"], format!("{p}:2"));
     assert_eq!(c["b"]["source"], format!("{p}:3"));
 }
+
+/// A lock record whose op field is not recognised is no lock event: its
+/// message `lock` does not say which event it is (only `lock wait`, `lock
+/// acquired` and `lock released` do). The renamed log used to show 396 holds.
+#[test]
+fn a_lock_message_alone_is_no_acquire() {
+    let (r, _) = crate::harness::scan_json(&["tests/fixtures/renamed/zap_renamed.jsonl"]);
+    assert_eq!(r["summary"]["holds"], 0);
+    let (r, _) = crate::harness::scan_json(&[
+        "--field",
+        "op=operation",
+        "--field",
+        "object=mapRef",
+        "--field",
+        "actor=routine",
+        "tests/fixtures/renamed/zap_renamed.jsonl",
+    ]);
+    assert_eq!(r["summary"]["holds"], 132);
+}
