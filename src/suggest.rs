@@ -14,7 +14,9 @@
 //!   within 1µs of each other at `--slack 0`, where points never overlap.
 //!
 //! Only when one of the first three holds is a second pass made, over the
-//! first [`SAMPLE_RECORDS`] structured records of the input: every field the
+//! first [`SAMPLE_RECORDS`] structured records of the input (the first
+//! [`CALLER_SAMPLE_RECORDS`] for the one-caller warning, which a large sound
+//! log may carry): every field the
 //! convention does not know is judged by its values (op words, addresses and
 //! ids that repeat, small integers that vary, times, pair ids seen exactly
 //! twice, `file.go:line` sites), and the fields that look like the missing
@@ -48,6 +50,9 @@ use crate::source::Input;
 
 /// Structured records of an input read again when looking for field names.
 pub const SAMPLE_RECORDS: usize = 20_000;
+/// Records read again for the one-caller warning: a log that is otherwise
+/// sound and may be large, and one field to find (the caller's).
+pub const CALLER_SAMPLE_RECORDS: usize = 1_000;
 /// Distinct values counted per field; a field with more is not an id that repeats.
 const MAX_VALUES: usize = 50_000;
 /// Longer values are never ids.
@@ -171,7 +176,9 @@ fn evidence_warnings(an: &Analysis<'_>, inputs: &[Input], settings: &Settings, o
         }
         let f = facts[n];
         let input = inputs.get(n);
-        let take = || input.map_or_else(Sample::default, |i| Sample::of(i, &settings.parse));
+        let take = |limit| {
+            input.map_or_else(Sample::default, |i| Sample::of(i, &settings.parse, limit))
+        };
         // Read once, and only for a warning.
         let mut sampled: Option<Sample<'_>> = None;
         let mut found = |kind: Kind, count: u64, text: String| {
@@ -181,7 +188,7 @@ fn evidence_warnings(an: &Analysis<'_>, inputs: &[Input], settings: &Settings, o
                 .push((n as u32, count));
         };
         if st.access_records == 0 {
-            let s = sampled.get_or_insert_with(take);
+            let s = sampled.get_or_insert_with(|| take(SAMPLE_RECORDS));
             let has_time = input.is_some_and(|i| i.wrapper_times.is_some());
             let advice = s.no_access_advice(has_time);
             // A lock trace or a crash log with a few records is no renamed
@@ -193,7 +200,7 @@ fn evidence_warnings(an: &Analysis<'_>, inputs: &[Input], settings: &Settings, o
             continue;
         }
         if f.accesses > 0 && f.with_actor == 0 {
-            let s = sampled.get_or_insert_with(take);
+            let s = sampled.get_or_insert_with(|| take(SAMPLE_RECORDS));
             let text = match s.suggest(Concept::Actor) {
                 Some(name) => format!("a field that looks like one: --field actor={name}"),
                 None => "name the goroutine field with --field actor=NAME".to_string(),
@@ -206,7 +213,7 @@ fn evidence_warnings(an: &Analysis<'_>, inputs: &[Input], settings: &Settings, o
             && !caller.is_none()
             && f.ops.count_ones() >= 2
         {
-            let s = sampled.get_or_insert_with(take);
+            let s = sampled.get_or_insert_with(|| take(CALLER_SAMPLE_RECORDS));
             let text = match s.suggest(Concept::Caller) {
                 Some(name) => format!("a field that looks like the caller: --field caller={name}"),
                 None => "log the helper's caller (zap.AddCallerSkip(1)) or name the caller's \
@@ -369,8 +376,8 @@ fn is_level_word(v: &[u8]) -> bool {
 }
 
 impl<'a> Sample<'a> {
-    /// Reads the first [`SAMPLE_RECORDS`] structured records of `input`.
-    fn of(input: &'a Input, opts: &ParseOptions) -> Sample<'a> {
+    /// Reads the first `limit` structured records of `input`.
+    fn of(input: &'a Input, opts: &ParseOptions, limit: usize) -> Sample<'a> {
         let table = &opts.fields;
         let mut s = Sample::default();
         let mut lines = Lines::new(input.bytes());
@@ -378,7 +385,7 @@ impl<'a> Sample<'a> {
         let mut members = Vec::new();
         let mut records = 0;
         while let Some((_, line)) = lines.take() {
-            if records >= SAMPLE_RECORDS {
+            if records >= limit {
                 break;
             }
             if line.len() > opts.max_line_bytes {

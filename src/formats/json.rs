@@ -177,7 +177,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// `value`; nested values are skipped by depth.
-    #[inline]
+    #[inline(always)]
     fn value(&mut self) -> Result<Value<'a>, ScanError> {
         match self.b.get(self.i) {
             Some(b'"') => {
