@@ -868,7 +868,7 @@ mod tests {
     }
 
     fn advice_for(input: &Input) -> String {
-        Sample::of(input, &ParseOptions::default())
+        Sample::of(input, &ParseOptions::default(), SAMPLE_RECORDS)
             .no_access_advice(false)
             .text
     }
@@ -892,12 +892,12 @@ mod tests {
         );
         // Without its times: the nanosecond field under a new name.
         let input = renamed("zap_json.jsonl", &[("ts", "x_ts"), ("ts_ns", "stamp")]);
-        let s = Sample::of(&input, &ParseOptions::default());
+        let s = Sample::of(&input, &ParseOptions::default(), SAMPLE_RECORDS);
         assert!(s.missing(Concept::Time));
         assert_eq!(s.best(Concept::Time, &[b"x_ts"]), Some(&b"stamp"[..]));
         // A field of sites: the caller.
         let input = renamed("zap_json.jsonl", &[("caller", "site")]);
-        let s = Sample::of(&input, &ParseOptions::default());
+        let s = Sample::of(&input, &ParseOptions::default(), SAMPLE_RECORDS);
         assert_eq!(s.suggest(Concept::Caller).as_deref(), Some("site"));
         // The same in logfmt (slog text) and zap's console encoding.
         let input = renamed("logfmt.log", &[]);
@@ -930,7 +930,7 @@ mod tests {
             }
         }
         let input = Input::from_bytes("pairs", lines.join("\n").into_bytes());
-        let s = Sample::of(&input, &ParseOptions::default());
+        let s = Sample::of(&input, &ParseOptions::default(), SAMPLE_RECORDS);
         assert!(s.missing(Concept::Pair));
         assert_eq!(s.suggest(Concept::Pair).as_deref(), Some("span"));
         assert_eq!(s.suggest(Concept::Actor), None, "known already");
