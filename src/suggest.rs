@@ -176,9 +176,8 @@ fn evidence_warnings(an: &Analysis<'_>, inputs: &[Input], settings: &Settings, o
         }
         let f = facts[n];
         let input = inputs.get(n);
-        let take = |limit| {
-            input.map_or_else(Sample::default, |i| Sample::of(i, &settings.parse, limit))
-        };
+        let take =
+            |limit| input.map_or_else(Sample::default, |i| Sample::of(i, &settings.parse, limit));
         // Read once, and only for a warning.
         let mut sampled: Option<Sample<'_>> = None;
         let mut found = |kind: Kind, count: u64, text: String| {

@@ -341,6 +341,10 @@ impl<'r, 'a> Index<'r, 'a> {
         if !key.is_empty() {
             label.push_str(&format!(" {key:?}"));
         }
+        if a.uncertain {
+            // Records of it may be missing (a sampled log): not evidence.
+            label.push_str(" (uncertain)");
+        }
         label
     }
 
@@ -384,7 +388,11 @@ impl<'r, 'a> Index<'r, 'a> {
                 Item {
                     kind,
                     what: r,
-                    label: format!("{verb} {}", self.object_label(s.scope, s.lock)),
+                    label: format!(
+                        "{verb} {}{}",
+                        self.object_label(s.scope, s.lock),
+                        if s.uncertain { " (uncertain)" } else { "" }
+                    ),
                     start: s.start,
                     end: s.end,
                     focus: false,

@@ -109,6 +109,9 @@ impl Writer<'_, '_, '_> {
                 if !a.trace.is_none() {
                     args.push(("trace", js(&s(a.trace))));
                 }
+                if a.uncertain {
+                    args.push(("uncertain", "true".into()));
+                }
                 let name = format!("{} {object}", a.op.name());
                 (a.scope, a.actor, a.start, a.end, name, "access", args)
             }
@@ -129,6 +132,9 @@ impl Writer<'_, '_, '_> {
                 ];
                 if !x.trace.is_none() {
                     args.push(("trace", js(&s(x.trace))));
+                }
+                if x.uncertain {
+                    args.push(("uncertain", "true".into()));
                 }
                 (
                     x.scope,

@@ -651,3 +651,30 @@ fn html_of_a_thousand_findings_stays_small() {
     );
     eprintln!("{} bytes for {timelines} findings", html.len());
 }
+
+/// A sampled log's windows whose records may be missing are marked in the
+/// trace (`"uncertain": true`), and every access is still one slice; a
+/// complete log has none marked.
+#[test]
+fn trace_marks_what_rests_on_incomplete_evidence() {
+    let count = |log: &str| {
+        let r = run(&["scan", "--format", "trace", log], None);
+        let doc: Value = serde_json::from_slice(&r.stdout).unwrap();
+        let events = doc["traceEvents"].as_array().unwrap().clone();
+        let accesses = events.iter().filter(|e| e["cat"] == "access").count();
+        let uncertain = events
+            .iter()
+            .filter(|e| e["args"]["uncertain"] == true)
+            .count();
+        (accesses, uncertain)
+    };
+    let (sampled, _) = scan_json(&["tests/fixtures/sampling/sampled.jsonl"]);
+    let (accesses, uncertain) = count("tests/fixtures/sampling/sampled.jsonl");
+    assert_eq!(
+        accesses as u64,
+        sampled["summary"]["accesses"].as_u64().unwrap()
+    );
+    assert!(uncertain > 0);
+    let (_, none) = count("tests/fixtures/sampling/complete.jsonl");
+    assert_eq!(none, 0);
+}
