@@ -222,3 +222,33 @@ fn estimates_from_sample_rate_come_within_ten_percent() {
     assert!(r["summary"].get("estimated_conflicts").is_none());
     assert!(r["conflict_sites"][0].get("estimate").is_none());
 }
+
+/// The README's demo, `racetrail scan samples/`: what docs/samples.md says.
+#[test]
+fn the_bundled_samples_say_what_docs_samples_md_says() {
+    let (r, code) = scan_json(&["samples/"]);
+    assert_eq!(code, 1);
+    let mut by_input: BTreeMap<String, u64> = BTreeMap::new();
+    for s in r["conflict_sites"].as_array().unwrap() {
+        let ex = &s["examples"][0]["a"]["source"];
+        let input = ex.as_str().unwrap().rsplit_once(':').unwrap().0.to_string();
+        *by_input.entry(input).or_default() += s["conflicts"].as_u64().unwrap();
+    }
+    assert_eq!(by_input.get("samples/storefront.jsonl"), Some(&115));
+    assert_eq!(by_input.get("samples/sessions_sampled.jsonl"), Some(&271));
+    assert_eq!(by_input.len(), 2, "the clean run has none: {by_input:?}");
+    assert_eq!(r["summary"]["unconfirmed"], 463);
+    assert_eq!(r["summary"]["sampled"], true);
+    assert_eq!(r["summary"]["deadlocks"], 0);
+    let lost: Vec<bool> = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["sampling"]["lost_records"] == true)
+        .collect();
+    assert_eq!(
+        lost,
+        [true, false, false],
+        "sessions_sampled, storefront, storefront_clean"
+    );
+}
