@@ -283,9 +283,10 @@ pub fn analyze<'a>(
                 message: "looks like an STD trace: --mode hb analyses it".into(),
             });
         }
-        if input.line_map.is_some() {
+        if input.line_map.is_some() || formats::capture::starts_capture(bytes) {
             // Unwrapped container logs parse whole: their wrapper times are
-            // indexed by line.
+            // indexed by line; so do kernel captures, whose clock line
+            // converts every event's time.
             jobs.push((n as u32, 0..bytes.len()));
             continue;
         }
@@ -419,7 +420,7 @@ pub fn analyze<'a>(
     }
     drop(outs);
     // Events are still in input and line order here.
-    let dump_scopes: Vec<Option<u32>> = dumps
+    let mut dump_scopes: Vec<Option<u32>> = dumps
         .iter()
         .map(|(input, d)| {
             let at = events.partition_point(|e| (e.input, e.line) < (*input, d.line));
@@ -482,6 +483,10 @@ pub fn analyze<'a>(
     }
     lap("windows");
     let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
+    let (kernel_diags, n) =
+        crate::capture::join::apply(&mut windows, &stats, &interner, &dumps, &mut dump_scopes);
+    diagnostic_count += n;
+    diagnostics.extend(kernel_diags);
     lap("locksets");
     let conflicts = conflicts::find(&windows.accesses, &locksets, settings.sweep);
     lap("conflicts");

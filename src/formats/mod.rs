@@ -6,6 +6,7 @@
 //! a diagnostic at its column; every other line is context. A record becomes
 //! an access or lock event when it names an object (or lock) and an op.
 
+pub mod capture;
 pub mod console;
 pub mod fields;
 pub mod goruntime;
@@ -42,9 +43,17 @@ impl Formats {
     pub const CRI: Formats = Formats(128);
     pub const KUBECTL: Formats = Formats(256);
     pub const STD: Formats = Formats(512);
+    /// A `racetrail record` capture.
+    pub const CAPTURE: Formats = Formats(1024);
+    /// Plain `perf script` text of racetrail's map probes.
+    pub const PERF: Formats = Formats(2048);
 
     pub fn insert(&mut self, f: Formats) {
         self.0 |= f.0;
+    }
+
+    pub fn contains(self, f: Formats) -> bool {
+        self.0 & f.0 == f.0
     }
 
     pub fn names(self) -> Vec<&'static str> {
@@ -54,6 +63,8 @@ impl Formats {
             (Formats::CRI, "cri"),
             (Formats::KUBECTL, "kubectl"),
             (Formats::STD, "std"),
+            (Formats::CAPTURE, "capture"),
+            (Formats::PERF, "perf"),
         ] {
             if self.0 & bit.0 != 0 {
                 v.push(name);
@@ -226,6 +237,7 @@ pub fn parse_chunk<'a>(
     let mut scratch = Vec::new();
     let mut lines = Lines::new(data);
     let mut block_diags: Vec<(u32, String)> = Vec::new();
+    let mut kernel = capture::CaptureState::default();
     while let Some(first) = lines.peek() {
         // Records start with `{`; only other lines may open a runtime block.
         let maybe_block = !matches!(first.first(), Some(b'{') | None);
@@ -255,6 +267,10 @@ pub fn parse_chunk<'a>(
                 opts.max_line_bytes
             );
             out.diag(opts.max_diags, line_no, 1, Severity::Error, msg);
+            continue;
+        }
+        if opts.format.is_none() && (kernel.active() || capture::looks_like_capture(line)) {
+            kernel.line(line, line_no, input, &mut out, opts.max_diags);
             continue;
         }
         let Some(format) = line_format(line, opts.format) else {
@@ -310,6 +326,7 @@ pub fn parse_chunk<'a>(
             Err(msg) => out.diag(opts.max_diags, line_no, 1, Severity::Warning, msg),
         }
     }
+    kernel.finish(&mut out, opts.max_diags);
     out.lines = lines.line_no;
     out
 }
