@@ -126,9 +126,10 @@ impl Plan {
             s,
             "# Record by hand (root; tracefs at /sys/kernel/tracing), keeping perf's clock:"
         );
+        // One write per line: tracefs rejects a definition split across writes.
         let _ = writeln!(
             s,
-            "#   racetrail probe {bin} | grep '^p:' >> /sys/kernel/tracing/uprobe_events"
+            "#   racetrail probe {bin} | grep '^p:' | while read -r l; do echo \"$l\" >> /sys/kernel/tracing/uprobe_events; done"
         );
         let _ = writeln!(
             s,
@@ -140,7 +141,7 @@ impl Plan {
         );
         let _ = writeln!(
             s,
-            "#   racetrail probe {bin} | sed -n 's/^p:\\([^ ]*\\) .*/-:\\1/p' >> /sys/kernel/tracing/uprobe_events"
+            "#   racetrail probe {bin} | sed -n 's/^p:\\([^ ]*\\) .*/-:\\1/p' | while read -r l; do echo \"$l\" >> /sys/kernel/tracing/uprobe_events; done"
         );
         let _ = writeln!(
             s,

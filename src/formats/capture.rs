@@ -23,8 +23,9 @@
 //!
 //! perf's times are CLOCK_MONOTONIC; the clock line (both clocks read
 //! together) turns them into wall-clock nanoseconds. A capture is parsed
-//! whole, so its clock line applies to every event after it; plain perf text
-//! has no clock and keeps the kernel's times, which a warning says.
+//! whole, so its clock line applies to every event after it. Plain perf text
+//! has no clock: its events keep the kernel's times and their input as their
+//! scope (they cannot meet the logs on one time axis), which a warning says.
 //!
 //! Inside a capture every line must parse; outside one, only a line with
 //! the whole `perf-event` shape is taken, and a perf event that is not one of
@@ -391,7 +392,9 @@ impl<'a> CaptureState<'a> {
             None => pe.time_ns,
         };
         let interner = &mut out.interner;
-        let scope = match pe.pid {
+        // Without the clock, times do not compare with the logs': the events
+        // then stay in their input's scope, apart from the process's logs.
+        let scope = match pe.pid.filter(|_| self.offset.is_some()) {
             Some(pid) => {
                 self.scratch.clear();
                 self.scratch.extend_from_slice(b"pid=");
@@ -451,8 +454,8 @@ impl<'a> CaptureState<'a> {
                 1,
                 Severity::Warning,
                 "perf event times are the kernel's monotonic clock, not wall-clock time: with no \
-                 racetrail-clock line they do not line up with log times (racetrail record \
-                 writes one)"
+                 racetrail-clock line they cannot be lined up with the logs, so these events stay \
+                 in this input's scope (racetrail record writes the clock line)"
                     .into(),
             );
         }
