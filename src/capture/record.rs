@@ -302,6 +302,7 @@ pub fn record(opts: &RecordOptions) -> anyhow::Result<Recorded> {
         .with_context(|| format!("starting {}", perf.display()))?;
     let mut interrupted = None;
     let mut forwarded = 0u32;
+    let mut deadline_hit = false;
     let status = loop {
         if let Some(st) = child.try_wait().context("waiting for perf")? {
             break st;
@@ -322,6 +323,7 @@ pub fn record(opts: &RecordOptions) -> anyhow::Result<Recorded> {
         }
         if deadline.is_some_and(|d| Instant::now() >= d) && forwarded == 0 {
             forwarded = 1;
+            deadline_hit = true;
             send(&child, rustix::process::Signal::INT);
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -364,7 +366,7 @@ pub fn record(opts: &RecordOptions) -> anyhow::Result<Recorded> {
             Ok(())
         },
         status,
-        interrupted,
+        Stop::of(interrupted, deadline_hit),
     )
     .with_context(|| format!("writing {}", opts.output.display()))?;
     Ok(Recorded {
@@ -373,6 +375,27 @@ pub fn record(opts: &RecordOptions) -> anyhow::Result<Recorded> {
         perf_status: Some(status),
         interrupted,
     })
+}
+
+/// Why the recording stopped.
+#[derive(Clone, Copy, Debug)]
+enum Stop {
+    /// perf ended by itself: the command or the process exited.
+    Exited,
+    /// `--duration` passed.
+    Duration,
+    /// racetrail got this signal and passed it on.
+    Signal(i32),
+}
+
+impl Stop {
+    fn of(interrupted: Option<i32>, deadline_hit: bool) -> Stop {
+        match interrupted {
+            Some(sig) => Stop::Signal(sig),
+            None if deadline_hit => Stop::Duration,
+            None => Stop::Exited,
+        }
+    }
 }
 
 /// Deletes a file when dropped (perf's data file, whatever happens).
@@ -394,7 +417,7 @@ fn write_capture(
     header: &str,
     preamble: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     status: ExitStatus,
-    interrupted: Option<i32>,
+    stop: Stop,
 ) -> anyhow::Result<(u64, u64)> {
     let mut tmp = out.as_os_str().to_owned();
     tmp.push(".racetrail-tmp");
@@ -434,10 +457,16 @@ fn write_capture(
         bail!("perf script failed ({st}): {}", messages.trim());
     }
     let lost = lost_chunks(&messages);
-    let how = match (interrupted, status.code()) {
-        (Some(sig), _) => format!("signal={sig}"),
-        (None, Some(c)) => format!("perf_status={c}"),
-        (None, None) => "perf_status=killed".to_string(),
+    use std::os::unix::process::ExitStatusExt;
+    let perf_status = match (status.code(), status.signal()) {
+        (Some(c), _) => c.to_string(),
+        (None, Some(sig)) => format!("signal{sig}"),
+        (None, None) => "unknown".to_string(),
+    };
+    let how = match stop {
+        Stop::Exited => format!("stopped=exit perf_status={perf_status}"),
+        Stop::Duration => format!("stopped=duration perf_status={perf_status}"),
+        Stop::Signal(sig) => format!("perf_status={perf_status} signal={sig}"),
     };
     writeln!(w, "racetrail-end events={events} lost_chunks={lost} {how}")?;
     w.into_inner().map_err(|e| e.into_error())?.sync_all()?;

@@ -6,7 +6,7 @@
 //! header     = "racetrail-capture" SP "v1" *(SP name "=" value)   ; binary go build_id group goid_offset probes [pid]
 //! clock      = "racetrail-clock" *(SP name "=" value)             ; monotonic_ns realtime_ns uncertainty_ns
 //! probe      = "racetrail-probe" SP uprobe-definition
-//! end        = "racetrail-end" *(SP name "=" value)               ; events lost_chunks (perf_status | signal)
+//! end        = "racetrail-end" *(SP name "=" value)               ; events lost_chunks [stopped] perf_status [signal]
 //! perf-event = *SP comm 1*SP pid ["/" tid] 1*SP "[" cpu "]" 1*SP secs "." frac ":"
 //!              1*SP group ":" event ":" [1*SP "(" hex ")"] *(SP name "=" value)
 //! event      = func "__entry" | func "__ret" 1*DIGIT                ; func: a runtime map function
@@ -52,6 +52,10 @@ pub fn starts_capture(bytes: &[u8]) -> bool {
 /// A line this module parses when no capture is under way: a racetrail
 /// capture line, or a whole `perf script` event line.
 pub fn looks_like_capture(line: &[u8]) -> bool {
+    // JSON records, the bulk of most inputs, are never capture lines.
+    if line.first() == Some(&b'{') {
+        return false;
+    }
     keyword(line).is_some() || perf_event(line).is_ok()
 }
 

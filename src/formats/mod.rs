@@ -3,7 +3,9 @@
 //!
 //! A chunk (whole lines of one input) is parsed line by line: a line that
 //! looks like a JSON object is scanned ([`json`]); a JSON line that breaks is
-//! a diagnostic at its column; every other line is context. A record becomes
+//! a diagnostic at its column; kernel capture lines (a `racetrail record`
+//! header and everything after it, or a `perf script` event line) go to
+//! [`capture`]; every other line is context. A record becomes
 //! an access or lock event when it names an object (or lock) and an op.
 
 pub mod capture;
