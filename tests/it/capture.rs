@@ -390,7 +390,10 @@ pub fn which(cmd: &str) -> Option<std::path::PathBuf> {
 /// The RET addresses `go tool objdump` shows for `func`.
 fn objdump_rets(bin: &Path, func: &str) -> Vec<u64> {
     let out = Command::new("go")
-        .env("GOCACHE", std::env::temp_dir().join("racetrail-test-gocache"))
+        .env(
+            "GOCACHE",
+            std::env::temp_dir().join("racetrail-test-gocache"),
+        )
         .args(["tool", "objdump", "-s"])
         .arg(format!("^{}$", func.replace('.', "\\.")))
         .arg(bin)
