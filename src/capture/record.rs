@@ -181,8 +181,10 @@ fn stale_groups(events: &str) -> Vec<(String, Vec<String>)> {
         let Some(pid) = group.strip_prefix("racetrail_") else {
             continue;
         };
-        let alive = fs::read_to_string(format!("/proc/{pid}/comm"))
-            .is_ok_and(|c| c.trim_end() == "racetrail");
+        // Our own pid's group cannot be ours yet: a killed run had the pid.
+        let alive = pid != std::process::id().to_string()
+            && fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim_end() == "racetrail");
         if alive {
             continue;
         }

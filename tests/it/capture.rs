@@ -358,6 +358,16 @@ pub fn go_build(
     name: &str,
     ldflags: &str,
 ) -> Result<std::path::PathBuf, String> {
+    go_build_for(program, dir, name, ldflags, "amd64")
+}
+
+fn go_build_for(
+    program: &str,
+    dir: &Path,
+    name: &str,
+    ldflags: &str,
+    arch: &str,
+) -> Result<std::path::PathBuf, String> {
     let go = which("go").ok_or("no `go` in PATH")?;
     let src = fixture(&format!("tests/fixtures/go/programs/{program}"));
     let out = dir.join(name);
@@ -370,6 +380,7 @@ pub fn go_build(
         .env("GOTOOLCHAIN", "local")
         .env("GOPATH", "/usr/share/gocode")
         .env("GOCACHE", &cache)
+        .env("GOARCH", arch)
         .args(["build", "-ldflags", ldflags, "-o"])
         .arg(&out)
         .arg(".")
@@ -451,7 +462,7 @@ fn probe_finds_every_return_that_go_tool_objdump_shows() {
 }
 
 #[test]
-fn probe_refuses_a_stripped_or_truncated_go_binary() {
+fn probe_refuses_a_stripped_truncated_or_arm64_go_binary() {
     let dir = tempfile::tempdir().unwrap();
     let stripped = match go_build("panic_nil_map", dir.path(), "stripped", "-s -w") {
         Ok(b) => b,
@@ -460,6 +471,11 @@ fn probe_refuses_a_stripped_or_truncated_go_binary() {
     let r = run(&["probe", stripped.to_str().unwrap()], None);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("stripped"), "{}", r.stderr);
+
+    let arm = go_build_for("panic_nil_map", dir.path(), "arm64", "", "arm64").unwrap();
+    let r = run(&["probe", arm.to_str().unwrap()], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("only amd64"), "{}", r.stderr);
 
     let full = go_build("panic_nil_map", dir.path(), "full", "").unwrap();
     let bytes = std::fs::read(&full).unwrap();
