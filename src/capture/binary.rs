@@ -197,7 +197,7 @@ impl<'data> GoBinary<'data> {
         if size > c.data.len().saturating_mul(1024).max(1 << 20) {
             return Err(format!("{name}: implausible uncompressed size {size}"));
         }
-        let mut out = Vec::with_capacity(size);
+        let mut out = Vec::with_capacity(size.min(64 << 20));
         match c.format {
             object::CompressionFormat::None => return Ok(Cow::Borrowed(c.data)),
             object::CompressionFormat::Zlib => {

@@ -487,3 +487,80 @@ fn probe_refuses_a_stripped_truncated_or_arm64_go_binary() {
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn mutated_captures_never_panic() {
+    use racetrail::pipeline::{Settings, analyze};
+    use racetrail::source::Input;
+    let original = std::fs::read(fixture(CRASH_CAPTURE)).unwrap();
+    // The header, clock and probe lines, some events, and the end line.
+    let mut base = original[..40_000].to_vec();
+    let end = original.iter().rposition(|&c| c == b'\n').unwrap();
+    let last_start = original[..end].iter().rposition(|&c| c == b'\n').unwrap();
+    base.extend_from_slice(&original[last_start..]);
+    let mut rng = crate::harness::Rng(0xca97);
+    for round in 0..120 {
+        let mut b = base.clone();
+        match round % 4 {
+            0 => {
+                for _ in 0..6 {
+                    let i = rng.below(b.len());
+                    b[i] ^= 1 << rng.below(8);
+                }
+            }
+            1 => {
+                let at = rng.below(b.len());
+                let len = rng.below(b.len() - at);
+                b.drain(at..at + len);
+            }
+            2 => {
+                let at = rng.below(b.len());
+                let junk: Vec<u8> = (0..rng.below(200)).map(|_| rng.next() as u8).collect();
+                b.splice(at..at, junk);
+            }
+            _ => {
+                // Swap two lines: returns before entries, events before the clock.
+                let lines: Vec<&[u8]> = b.split(|&c| c == b'\n').collect();
+                let (i, j) = (rng.below(lines.len()), rng.below(lines.len()));
+                let mut v: Vec<&[u8]> = lines.clone();
+                v.swap(i, j);
+                b = v.join(&b'\n');
+            }
+        }
+        let inputs = vec![Input::from_bytes("mutant", b)];
+        let an = analyze(&inputs, &Settings::default(), &|_, _| {});
+        let i = &an.inputs[0];
+        assert_eq!(
+            i.lines,
+            i.records + i.context + i.parse_errors,
+            "round {round}"
+        );
+        let _ = racetrail::report::Report::build(&an);
+    }
+}
+
+#[test]
+fn mutated_go_binaries_never_panic_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = match go_build("panic_nil_map", dir.path(), "panic_nil_map", "") {
+        Ok(b) => b,
+        Err(why) => return eprintln!("skipped: {why}"),
+    };
+    let original = std::fs::read(&bin).unwrap();
+    let mut rng = crate::harness::Rng(0xe1f);
+    for round in 0..40 {
+        let mut b = original.clone();
+        // Headers and tables are at the start and the end of the file.
+        let region = if round % 2 == 0 {
+            0..4096
+        } else {
+            b.len() - 65536..b.len()
+        };
+        for _ in 0..1 + rng.below(16) {
+            let i = region.start + rng.below(region.len());
+            b[i] = rng.next() as u8;
+        }
+        let _ = racetrail::capture::binary::GoBinary::parse(&bin, &b)
+            .and_then(|g| racetrail::capture::probe::plan_for(&g));
+    }
+}
