@@ -17,7 +17,9 @@
 //! input as their scope). An entry event carries `h=` (the map header) and
 //! `goid=`; a return event `goid=`. An entry becomes an access begin and a
 //! return an access end, paired by (function, goroutine): the replay closes
-//! the innermost open entry of that function on that goroutine. The actor is
+//! the innermost open entry of that function on that goroutine. Pairing by
+//! goroutine rather than thread also holds when the goroutine blocks inside
+//! the call (a GC assist in `mapassign`) and resumes on another thread. The actor is
 //! the goroutine id, the object the map address as crash dumps print it, the
 //! caller the runtime function, the scope `pid=N` like a log record's.
 //!

@@ -165,12 +165,27 @@ fn kernel_conflicts_are_the_logged_goroutines_on_the_racy_map_with_their_traces(
 
 #[test]
 fn kernel_windows_conflict_whatever_the_locks() {
-    // The same capture alone: its conflicts are the kernel-only ones of the
-    // joined scan (lock holds of the log never protect them) — but without
-    // the log there is no trace to give them.
-    let (alone, _) = scan_json(&["--examples", "100000", CAPTURE]);
-    let (joined, _) = scan_json(&["--examples", "100000", CAPTURE, LOG]);
-    let pairs = |r: &Value| -> BTreeSet<(String, String)> {
+    // Two records derived from the log (its pid, its goroutines, its first
+    // time) put both goroutines inside holds of one exclusive lock from the
+    // start to the end: that protects every pair of logged windows, and
+    // must protect no pair of kernel windows.
+    let log = KmapsLog::parse(&read_fixture(LOG));
+    let first = read_fixture(LOG)
+        .lines()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok()?["ts_ns"].as_i64())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let holds = dir.path().join("holds.jsonl");
+    let line = |g: &str| {
+        format!(
+            "{{\"pid\":{},\"goroutine\":{g},\"lock\":\"0xdead\",\"mode\":\"exclusive\",\"op\":\"lock_acquired\",\"ts_ns\":{}}}\n",
+            log.pid,
+            first - 1
+        )
+    };
+    std::fs::write(&holds, line(&log.writer) + &line(&log.reader)).unwrap();
+    let holds = holds.to_str().unwrap();
+    let kernel_pairs = |r: &Value| -> BTreeSet<(String, String)> {
         kernel_conflicts(r)
             .iter()
             .map(|c| {
@@ -181,8 +196,23 @@ fn kernel_windows_conflict_whatever_the_locks() {
             })
             .collect()
     };
-    assert!(!pairs(&alone).is_empty());
-    assert_eq!(pairs(&alone), pairs(&joined));
+    let log_only = |r: &Value| {
+        r["conflicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| !is_kernel_side(&c["a"]) && !is_kernel_side(&c["b"]))
+            .count()
+    };
+    let (open, _) = scan_json(&["--examples", "100000", CAPTURE, LOG]);
+    let (locked, _) = scan_json(&["--examples", "100000", CAPTURE, LOG, holds]);
+    assert!(log_only(&open) > 0);
+    assert_eq!(log_only(&locked), 0, "the lock protects the logged windows");
+    assert!(!kernel_pairs(&open).is_empty());
+    assert_eq!(kernel_pairs(&locked), kernel_pairs(&open));
+    // The capture alone finds the same kernel pairs, without traces.
+    let (alone, _) = scan_json(&["--examples", "100000", CAPTURE]);
+    assert_eq!(kernel_pairs(&alone), kernel_pairs(&open));
     assert!(
         kernel_conflicts(&alone)
             .iter()
@@ -471,6 +501,11 @@ fn probe_refuses_a_stripped_truncated_or_arm64_go_binary() {
     let r = run(&["probe", stripped.to_str().unwrap()], None);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("stripped"), "{}", r.stderr);
+    // Symbols but no DWARF: the goroutine id's offset is unknown.
+    let no_dwarf = go_build("panic_nil_map", dir.path(), "no_dwarf", "-w").unwrap();
+    let r = run(&["probe", no_dwarf.to_str().unwrap()], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no DWARF"), "{}", r.stderr);
 
     let arm = go_build_for("panic_nil_map", dir.path(), "arm64", "", "arm64").unwrap();
     let r = run(&["probe", arm.to_str().unwrap()], None);
