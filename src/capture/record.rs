@@ -280,6 +280,9 @@ pub fn record(opts: &RecordOptions) -> anyhow::Result<Recorded> {
     let data = std::env::temp_dir().join(format!("racetrail-{}.perf.data", std::process::id()));
     let _data_guard = RemoveOnDrop(data.clone());
 
+    if signal.load(Ordering::SeqCst) != 0 {
+        bail!("interrupted before recording began; nothing was installed");
+    }
     let mut probes = Installed::install(&tracefs, &group, &plan)?;
     let (mono, real, uncertainty) = clock_pair();
     let mut cmd = Command::new(&perf);
