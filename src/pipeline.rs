@@ -482,11 +482,14 @@ pub fn analyze<'a>(
         );
     }
     lap("windows");
-    let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
+    // Kernel capture windows: their rules, then no lock protection.
+    let kernel = crate::capture::join::Kernel::new(&stats, &interner);
     let (kernel_diags, n) =
-        crate::capture::join::apply(&mut windows, &stats, &interner, &dumps, &mut dump_scopes);
+        crate::capture::join::apply(&kernel, &mut windows, &interner, &dumps, &mut dump_scopes);
     diagnostic_count += n;
     diagnostics.extend(kernel_diags);
+    let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
+    kernel.unlock(&mut windows.accesses);
     lap("locksets");
     let conflicts = conflicts::find(&windows.accesses, &locksets, settings.sweep);
     lap("conflicts");

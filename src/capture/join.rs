@@ -1,5 +1,6 @@
 //! Kernel windows among the log's: what the replay does with them once
-//! windows and lock sets are built, before conflicts are swept.
+//! windows are built ([`apply`]), and once lock sets are assigned
+//! ([`Kernel::unlock`]), before conflicts are swept.
 //!
 //! - A kernel window is an access of a capture input whose caller is a
 //!   runtime map function ([`is_kernel`]).
@@ -64,19 +65,37 @@ impl Kernel {
     pub fn is_kernel(&self, a: &Access) -> bool {
         self.func(a).is_some()
     }
+
+    /// Whether any input is a capture.
+    pub fn any(&self) -> bool {
+        !self.funcs.is_empty() && self.inputs.iter().any(|&k| k)
+    }
+
+    /// Empties the lock set of every kernel window: call it after lock
+    /// sets are assigned, before conflicts are swept.
+    pub fn unlock(&self, accesses: &mut [Access]) {
+        if !self.any() {
+            return;
+        }
+        for a in accesses.iter_mut() {
+            if self.is_kernel(a) {
+                a.lockset = 0;
+            }
+        }
+    }
 }
 
-/// Applies the rules of the module to `windows`; returns the diagnostics and
+/// Applies the rules of the module but the lock one ([`Kernel::unlock`]) to
+/// `windows`, once they are built and clipped; returns the diagnostics and
 /// how many there were.
 pub fn apply(
+    kernel: &Kernel,
     windows: &mut Windows,
-    inputs: &[InputStats],
     interner: &Interner<'_>,
     dumps: &[(u32, Dump)],
     dump_scopes: &mut [Option<u32>],
 ) -> (Vec<Diagnostic>, u64) {
-    let kernel = Kernel::new(inputs, interner);
-    if kernel.funcs.is_empty() || !kernel.inputs.iter().any(|&k| k) {
+    if !kernel.any() {
         return (Vec::new(), 0);
     }
     if let Some(nil) = interner.get(b"0x0") {
@@ -84,14 +103,9 @@ pub fn apply(
             .accesses
             .retain(|a| !(a.object == nil && kernel.is_kernel(a)));
     }
-    let diags = bound_abandoned(&mut windows.accesses, &kernel);
-    for a in windows.accesses.iter_mut() {
-        if kernel.is_kernel(a) {
-            a.lockset = 0;
-        }
-    }
-    join_traces(windows, &kernel);
-    adopt_dumps(&windows.accesses, &kernel, interner, dumps, dump_scopes);
+    let diags = bound_abandoned(&mut windows.accesses, kernel);
+    join_traces(windows, kernel);
+    adopt_dumps(&windows.accesses, kernel, interner, dumps, dump_scopes);
     let count = diags.len() as u64;
     (diags.into_iter().take(MAX_KEPT).collect(), count)
 }
