@@ -3,7 +3,7 @@
 //! ([`Kernel::unlock`]), before conflicts are swept.
 //!
 //! - A kernel window is an access of a capture input whose caller is a
-//!   runtime map function ([`is_kernel`]).
+//!   runtime map function ([`Kernel::is_kernel`]).
 //! - Operations on a nil map (`h=0x0`) touch no shared header: dropped.
 //! - A call that never returned (a panic unwound it, or perf lost the
 //!   return) while its goroutine went on to another map call ends where that
