@@ -31,6 +31,12 @@ _racetrail() {
             racetrail,merge)
                 cmd="racetrail__subcmd__merge"
                 ;;
+            racetrail,probe)
+                cmd="racetrail__subcmd__probe"
+                ;;
+            racetrail,record)
+                cmd="racetrail__subcmd__record"
+                ;;
             racetrail,scan)
                 cmd="racetrail__subcmd__scan"
                 ;;
@@ -52,6 +58,12 @@ _racetrail() {
             racetrail__subcmd__help,merge)
                 cmd="racetrail__subcmd__help__subcmd__merge"
                 ;;
+            racetrail__subcmd__help,probe)
+                cmd="racetrail__subcmd__help__subcmd__probe"
+                ;;
+            racetrail__subcmd__help,record)
+                cmd="racetrail__subcmd__help__subcmd__record"
+                ;;
             racetrail__subcmd__help,scan)
                 cmd="racetrail__subcmd__help__subcmd__scan"
                 ;;
@@ -65,7 +77,7 @@ _racetrail() {
 
     case "${cmd}" in
         racetrail)
-            opts="-h -V --help --version scan graph timeline dumps merge generate help"
+            opts="-h -V --help --version scan graph timeline dumps merge probe record generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,7 +129,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__generate)
-            opts="-h -V --help --version man man-scan man-graph man-timeline man-dumps man-merge bash zsh fish"
+            opts="-h -V --help --version man man-scan man-graph man-timeline man-dumps man-merge man-probe man-record bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,7 +261,7 @@ _racetrail() {
             return 0
             ;;
         racetrail__subcmd__help)
-            opts="scan graph timeline dumps merge generate help"
+            opts="scan graph timeline dumps merge probe record generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +344,34 @@ _racetrail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        racetrail__subcmd__help__subcmd__probe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        racetrail__subcmd__help__subcmd__record)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         racetrail__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -372,6 +412,58 @@ _racetrail() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        racetrail__subcmd__probe)
+            opts="-h -V --group --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        racetrail__subcmd__record)
+            opts="-o -h -V --output --pid --duration --mmap-pages --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mmap-pages)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -31,6 +31,8 @@ complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "graph" -d 'Draw
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "timeline" -d 'Show each finding as swimlanes on the terminal: a lane per goroutine, its access windows, lock holds and waits on one time axis, the overlap highlighted, a crash marked (scan --format timeline)'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "dumps" -d 'Digest goroutine dumps and crashes: buckets of identical stacks, states, longest waits, the crashing goroutine first'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "merge" -d 'Combine JSON reports of separate scans (one per host or shard) into the report of one scan of all their inputs'
+complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "probe" -d 'Print the uprobes that see every map operation of a Go binary, and how to record them'
+complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "record" -d 'Record every map operation of a Go program with uprobes, into a capture that `racetrail scan` reads with the program\'s logs'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
 complete -c racetrail -n "__fish_racetrail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c racetrail -n "__fish_racetrail_using_subcommand scan" -s f -l format -d 'Output format [default: table; dot for `graph`, timeline for `timeline`]' -r -f -a "table\t'Tables for a terminal'
@@ -180,12 +182,23 @@ complete -c racetrail -n "__fish_racetrail_using_subcommand dumps" -s V -l versi
 complete -c racetrail -n "__fish_racetrail_using_subcommand merge" -s o -l output -d 'Write the merged report to this file instead of stdout' -r -F
 complete -c racetrail -n "__fish_racetrail_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c racetrail -n "__fish_racetrail_using_subcommand merge" -s V -l version -d 'Print version'
+complete -c racetrail -n "__fish_racetrail_using_subcommand probe" -l group -d 'The tracefs group of the printed probes' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c racetrail -n "__fish_racetrail_using_subcommand probe" -s V -l version -d 'Print version'
+complete -c racetrail -n "__fish_racetrail_using_subcommand record" -s o -l output -d 'Write the capture here' -r -F
+complete -c racetrail -n "__fish_racetrail_using_subcommand record" -l pid -d 'Attach to this running process instead of starting a command' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand record" -l duration -d 'With --pid: stop after this long (Go syntax: 10s, 1m) [default: until Ctrl-C or exit]' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand record" -l mmap-pages -d 'perf\'s buffer per CPU, in pages (more loses fewer events under load)' -r
+complete -c racetrail -n "__fish_racetrail_using_subcommand record" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c racetrail -n "__fish_racetrail_using_subcommand record" -s V -l version -d 'Print version'
 complete -c racetrail -n "__fish_racetrail_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c racetrail -n "__fish_racetrail_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge generate help" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge generate help" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge generate help" -f -a "timeline" -d 'Show each finding as swimlanes on the terminal: a lane per goroutine, its access windows, lock holds and waits on one time axis, the overlap highlighted, a crash marked (scan --format timeline)'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge generate help" -f -a "dumps" -d 'Digest goroutine dumps and crashes: buckets of identical stacks, states, longest waits, the crashing goroutine first'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge generate help" -f -a "merge" -d 'Combine JSON reports of separate scans (one per host or shard) into the report of one scan of all their inputs'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge generate help" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
-complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "scan" -d 'Scan logs and report conflicting map accesses'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "graph" -d 'Draw the conflicts as a Graphviz graph (scan --format dot)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "timeline" -d 'Show each finding as swimlanes on the terminal: a lane per goroutine, its access windows, lock holds and waits on one time axis, the overlap highlighted, a crash marked (scan --format timeline)'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "dumps" -d 'Digest goroutine dumps and crashes: buckets of identical stacks, states, longest waits, the crashing goroutine first'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "merge" -d 'Combine JSON reports of separate scans (one per host or shard) into the report of one scan of all their inputs'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "probe" -d 'Print the uprobes that see every map operation of a Go binary, and how to record them'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "record" -d 'Record every map operation of a Go program with uprobes, into a capture that `racetrail scan` reads with the program\'s logs'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "generate" -d 'Write the man page or a shell completion script to stdout'
+complete -c racetrail -n "__fish_racetrail_using_subcommand help; and not __fish_seen_subcommand_from scan graph timeline dumps merge probe record generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

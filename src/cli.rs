@@ -65,6 +65,27 @@ pub enum Command {
     ///
     /// Example: racetrail merge host-*.json > fleet.json
     Merge(MergeArgs),
+    /// Print the uprobes that see every map operation of a Go binary, and
+    /// how to record them.
+    ///
+    /// Reads the binary's symbols, Go version and DWARF, disassembles each
+    /// runtime map function (mapaccess*, mapassign*, mapdelete*, map
+    /// iteration, mapclear) and prints one tracefs uprobe_events line for its
+    /// entry and one for each return instruction, with the fetch arguments
+    /// for the map header and the goroutine id. amd64 Go 1.17+ binaries with
+    /// symbols and DWARF only.
+    ///
+    /// Example: racetrail probe ./server | grep '^p:'
+    Probe(ProbeArgs),
+    /// Record every map operation of a Go program with uprobes, into a
+    /// capture that `racetrail scan` reads with the program's logs.
+    ///
+    /// Linux, root, tracefs and perf. Starts COMMAND (or attaches to --pid),
+    /// records until it exits (or --duration passes, or Ctrl-C), writes the
+    /// capture, and removes its probes on every way out.
+    ///
+    /// Example: racetrail record -o run.capture -- ./server -port 8080 2> server.log
+    Record(RecordArgs),
     /// Write the man page or a shell completion script to stdout.
     #[command(hide = true)]
     Generate {
@@ -88,6 +109,10 @@ pub enum Generated {
     ManDumps,
     /// man/racetrail-merge.1
     ManMerge,
+    /// man/racetrail-probe.1
+    ManProbe,
+    /// man/racetrail-record.1
+    ManRecord,
     Bash,
     Zsh,
     Fish,
@@ -154,6 +179,40 @@ pub struct MergeArgs {
     /// Write the merged report to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The Go executable.
+    pub binary: PathBuf,
+
+    /// The tracefs group of the printed probes.
+    #[arg(long, value_name = "NAME", default_value = "racetrail")]
+    pub group: String,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["command", "pid"]))]
+pub struct RecordArgs {
+    /// Write the capture here.
+    #[arg(short, long, value_name = "FILE", default_value = "racetrail.capture")]
+    pub output: PathBuf,
+
+    /// Attach to this running process instead of starting a command.
+    #[arg(long, value_name = "PID", conflicts_with = "command")]
+    pub pid: Option<u32>,
+
+    /// With --pid: stop after this long (Go syntax: 10s, 1m) [default: until Ctrl-C or exit].
+    #[arg(long, value_name = "DURATION", requires = "pid")]
+    pub duration: Option<String>,
+
+    /// perf's buffer per CPU, in pages (more loses fewer events under load).
+    #[arg(long, value_name = "PAGES", default_value_t = 1024)]
+    pub mmap_pages: u32,
+
+    /// The program and its arguments, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,13 +9,15 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Generated};
 
 /// Where each generated file is committed, relative to the repository root.
-pub const FILES: [(Generated, &str); 9] = [
+pub const FILES: [(Generated, &str); 11] = [
     (Generated::Man, "man/racetrail.1"),
     (Generated::ManScan, "man/racetrail-scan.1"),
     (Generated::ManGraph, "man/racetrail-graph.1"),
     (Generated::ManTimeline, "man/racetrail-timeline.1"),
     (Generated::ManDumps, "man/racetrail-dumps.1"),
     (Generated::ManMerge, "man/racetrail-merge.1"),
+    (Generated::ManProbe, "man/racetrail-probe.1"),
+    (Generated::ManRecord, "man/racetrail-record.1"),
     (Generated::Bash, "completions/racetrail.bash"),
     (Generated::Zsh, "completions/_racetrail"),
     (Generated::Fish, "completions/racetrail.fish"),
@@ -31,6 +33,8 @@ pub fn write(what: Generated, out: &mut dyn Write) -> io::Result<()> {
         Generated::ManTimeline => return sub_page(cmd, "timeline", "racetrail-timeline", out),
         Generated::ManDumps => return sub_page(cmd, "dumps", "racetrail-dumps", out),
         Generated::ManMerge => return sub_page(cmd, "merge", "racetrail-merge", out),
+        Generated::ManProbe => return sub_page(cmd, "probe", "racetrail-probe", out),
+        Generated::ManRecord => return sub_page(cmd, "record", "racetrail-record", out),
         Generated::Bash => clap_complete::Shell::Bash,
         Generated::Zsh => clap_complete::Shell::Zsh,
         Generated::Fish => clap_complete::Shell::Fish,

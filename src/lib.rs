@@ -14,6 +14,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod event;
@@ -79,11 +80,61 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Clean)
         }
+        Command::Probe(args) => {
+            let plan = capture::probe::plan(&args.binary)?;
+            out.write_all(plan.render(&args.group).as_bytes())?;
+            Ok(Outcome::Clean)
+        }
+        Command::Record(args) => record(&args),
         Command::Generate { what } => {
             generate::write(what, out)?;
             Ok(Outcome::Clean)
         }
     }
+}
+
+/// `racetrail record`: the capture, and a line on stderr about it.
+fn record(args: &cli::RecordArgs) -> anyhow::Result<Outcome> {
+    use capture::record::{RecordOptions, Target};
+    let target = match args.pid {
+        Some(pid) => Target::Pid {
+            pid,
+            duration: match &args.duration {
+                Some(d) => {
+                    let ns = formats::time::go_duration_ns(d)
+                        .filter(|&ns| ns > 0)
+                        .with_context(|| {
+                            format!("--duration {d:?}: expected a duration such as 10s")
+                        })?;
+                    Some(std::time::Duration::from_nanos(ns as u64))
+                }
+                None => None,
+            },
+        },
+        None => Target::Command(args.command.clone()),
+    };
+    let rec = capture::record::record(&RecordOptions {
+        target,
+        output: args.output.clone(),
+        tracefs: None,
+        mmap_pages: args.mmap_pages,
+    })?;
+    let how = match (rec.interrupted, rec.perf_status) {
+        (Some(sig), _) => format!("stopped by signal {sig}"),
+        (None, Some(st)) => format!("perf record ended: {st}"),
+        (None, None) => "perf record ended".to_string(),
+    };
+    eprintln!(
+        "racetrail: {} events recorded to {} ({how}){}",
+        rec.events,
+        args.output.display(),
+        if rec.lost > 0 {
+            format!("; perf lost {} chunks of events", rec.lost)
+        } else {
+            String::new()
+        }
+    );
+    Ok(Outcome::Clean)
 }
 
 /// Opens the configured inputs; `failed` says whether one could not be read.

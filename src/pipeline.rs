@@ -357,9 +357,10 @@ pub fn analyze<'a>(
                 message: "looks like an STD trace: --mode hb analyses it".into(),
             });
         }
-        if input.line_map.is_some() {
+        if input.line_map.is_some() || formats::capture::starts_capture(bytes) {
             // Unwrapped container logs parse whole: their wrapper times are
-            // indexed by line.
+            // indexed by line; so do kernel captures, whose clock line
+            // converts every event's time.
             jobs.push((n as u32, 0..bytes.len()));
             continue;
         }
@@ -540,7 +541,7 @@ pub fn analyze<'a>(
     }
     drop(outs);
     // Events are still in input and line order here.
-    let dump_scopes: Vec<Option<u32>> = dumps
+    let mut dump_scopes: Vec<Option<u32>> = dumps
         .iter()
         .map(|(input, d)| {
             let at = events.partition_point(|e| (e.input, e.line) < (*input, d.line));
@@ -612,8 +613,20 @@ pub fn analyze<'a>(
         );
     }
     lap("windows");
+    // Kernel capture windows: their rules, then no lock protection.
+    let kernel = crate::capture::join::Kernel::new(&stats, &interner);
+    let (kernel_diags, n) =
+        crate::capture::join::apply(&kernel, &mut windows, &interner, &dumps, &mut dump_scopes);
+    diagnostic_count += n;
+    diagnostics.extend(kernel_diags);
     let (locksets, conflicts, same_key, contention) = if settings.find_conflicts {
-        analyses(&mut windows, settings.sweep, !rates.is_empty(), &mut lap)
+        analyses(
+            &mut windows,
+            &kernel,
+            settings.sweep,
+            !rates.is_empty(),
+            &mut lap,
+        )
     } else {
         Default::default()
     };
@@ -653,11 +666,14 @@ pub fn analyze<'a>(
 /// the lock analyses, over the replayed windows.
 fn analyses(
     windows: &mut Windows,
+    kernel: &crate::capture::join::Kernel,
     sweep: SweepOptions,
     rated: bool,
     lap: &mut dyn FnMut(&'static str),
 ) -> (Locksets, Conflicts, Option<Conflicts>, Contention) {
     let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
+    // No lock lets two runtime-level windows on one map overlap.
+    kernel.unlock(&mut windows.accesses);
     lap("locksets");
     let conflicts = conflicts::find(&windows.accesses, &locksets, sweep);
     // Access-sampled logs: pairs of one key are kept or dropped together.

@@ -3,11 +3,14 @@
 //!
 //! A chunk (whole lines of one input) is parsed line by line: a line that
 //! looks like a JSON object is scanned ([`json`]); a JSON line that breaks is
-//! a diagnostic at its column; every other line is context. A record becomes
+//! a diagnostic at its column; kernel capture lines (a `racetrail record`
+//! header and everything after it, or a `perf script` event line) go to
+//! [`capture`]; every other line is context. A record becomes
 //! an access or lock event when it names an object (or lock) and an op.
 //! Whole documents — STD traces, static analysers' findings
 //! ([`static_findings`]) — are recognised before chunking and read whole.
 
+pub mod capture;
 pub mod console;
 pub mod fields;
 pub mod goruntime;
@@ -48,6 +51,10 @@ impl Formats {
     pub const SARIF: Formats = Formats(1024);
     pub const GO_VET: Formats = Formats(2048);
     pub const STATICCHECK: Formats = Formats(4096);
+    /// A `racetrail record` capture.
+    pub const CAPTURE: Formats = Formats(8192);
+    /// Plain `perf script` text of racetrail's map probes.
+    pub const PERF: Formats = Formats(16384);
 
     pub fn insert(&mut self, f: Formats) {
         self.0 |= f.0;
@@ -56,6 +63,10 @@ impl Formats {
     /// Whether any format of `f` is in the set.
     pub fn intersects(self, f: Formats) -> bool {
         self.0 & f.0 != 0
+    }
+
+    pub fn contains(self, f: Formats) -> bool {
+        self.0 & f.0 == f.0
     }
 
     pub fn names(self) -> Vec<&'static str> {
@@ -68,6 +79,8 @@ impl Formats {
             (Formats::SARIF, "sarif"),
             (Formats::GO_VET, "go-vet-json"),
             (Formats::STATICCHECK, "staticcheck-json"),
+            (Formats::CAPTURE, "capture"),
+            (Formats::PERF, "perf"),
         ] {
             if self.0 & bit.0 != 0 {
                 v.push(name);
@@ -362,6 +375,7 @@ pub fn parse_chunk<'a>(
     let mut scratch = Vec::new();
     let mut lines = Lines::new(data);
     let mut block_diags: Vec<(u32, String)> = Vec::new();
+    let mut kernel = capture::CaptureState::default();
     while let Some(first) = lines.peek() {
         // Records start with `{`; only other lines may open a runtime block.
         let maybe_block = !matches!(first.first(), Some(b'{') | None);
@@ -391,6 +405,10 @@ pub fn parse_chunk<'a>(
                 opts.max_line_bytes
             );
             out.diag(opts.max_diags, line_no, 1, Severity::Error, msg);
+            continue;
+        }
+        if opts.format.is_none() && (kernel.active() || capture::looks_like_capture(line)) {
+            kernel.line(line, line_no, input, &mut out, opts.max_diags);
             continue;
         }
         let Some(format) = line_format(line, opts.format) else {
@@ -473,6 +491,7 @@ pub fn parse_chunk<'a>(
             out.note_message(scope, level, &msg.value.text(), t);
         }
     }
+    kernel.finish(&mut out, opts.max_diags);
     out.lines = lines.line_no;
     out
 }

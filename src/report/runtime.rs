@@ -114,6 +114,10 @@ pub struct OtherSide {
     pub key: Option<String>,
     pub trace: Option<String>,
     pub start_ns: i64,
+    /// Set when the window closed: a kernel capture's map call that
+    /// overlapped the one the crashing goroutine died in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_ns: Option<i64>,
     pub source: String,
 }
 
@@ -542,7 +546,10 @@ pub fn crash(
 
 /// The crash happens after the scope's last record: the crashing
 /// goroutine's accesses still open there name the map(s); the other
-/// goroutines' accesses still open on them are the other side.
+/// goroutines' accesses still open on them are the other side. With a kernel
+/// capture, the map call the crashing goroutine died in is open too, and
+/// every other goroutine's map call on that map that ended after it began
+/// is the other side as well (the runtime saw it and threw).
 fn other_side(an: &Analysis<'_>, scope: u32, goroutine: u64) -> Vec<OtherSide> {
     let i = &an.interner;
     let Some(actor) = i.get(goroutine.to_string().as_bytes()) else {
@@ -550,6 +557,7 @@ fn other_side(an: &Analysis<'_>, scope: u32, goroutine: u64) -> Vec<OtherSide> {
     };
     let open = |a: &&crate::replay::windows::Access| a.scope == scope && a.end == OPEN;
     let accesses = &an.windows.accesses;
+    let kernel = crate::capture::join::Kernel::new(&an.inputs, i);
     let mut maps: Vec<Sym> = accesses
         .iter()
         .filter(open)
@@ -558,10 +566,21 @@ fn other_side(an: &Analysis<'_>, scope: u32, goroutine: u64) -> Vec<OtherSide> {
         .collect();
     maps.sort_unstable();
     maps.dedup();
-    let mut out: Vec<OtherSide> = accesses
+    let died_in: Vec<(Sym, i64)> = accesses
         .iter()
         .filter(open)
-        .filter(|a| a.actor != actor && maps.contains(&a.object))
+        .filter(|a| a.actor == actor && kernel.is_kernel(a))
+        .map(|a| (a.object, a.start))
+        .collect();
+    let overlaps_death = |a: &crate::replay::windows::Access| {
+        a.scope == scope
+            && kernel.is_kernel(a)
+            && died_in.iter().any(|&(o, s)| a.object == o && a.end > s)
+    };
+    let mut out: Vec<OtherSide> = accesses
+        .iter()
+        .filter(|a| a.actor != actor)
+        .filter(|a| (open(a) && maps.contains(&a.object)) || overlaps_death(a))
         .map(|a| OtherSide {
             actor: i.str(a.actor).into_owned(),
             object: i.str(a.object).into_owned(),
@@ -570,6 +589,7 @@ fn other_side(an: &Analysis<'_>, scope: u32, goroutine: u64) -> Vec<OtherSide> {
             key: Some(i.str(a.key).into_owned()).filter(|k| !k.is_empty()),
             trace: Some(i.str(a.trace).into_owned()).filter(|t| !t.is_empty()),
             start_ns: a.start,
+            end_ns: (a.end != OPEN).then_some(a.end),
             source: an.source(a.input, a.line),
         })
         .collect();

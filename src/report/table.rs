@@ -361,12 +361,15 @@ pub fn crash_digest(c: &Crash, out: &mut dyn Write, buckets: usize) -> io::Resul
         )?;
     }
     for o in &c.other_side {
+        let when = match o.end_ns {
+            None => format!("open since {}", time(o.start_ns)),
+            Some(end) => format!("from {} to {}", time(o.start_ns), time(end)),
+        };
         let mut line = format!(
-            "  other side: goroutine {} {} on {} open since {}, {}",
+            "  other side: goroutine {} {} on {} {when}, {}",
             o.actor,
             o.op,
             o.object_name.as_deref().unwrap_or(&o.object),
-            time(o.start_ns),
             o.source
         );
         if let Some(k) = &o.key {

@@ -2,6 +2,8 @@
 
 mod harness;
 
+mod capture;
+mod capture_live;
 mod cli;
 mod corpus;
 mod filters;
