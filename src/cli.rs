@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::formats::fields::FieldOverride;
-use crate::source::MmapMode;
 
 /// Postmortem of concurrency failures in Go services.
 ///
@@ -152,6 +151,46 @@ pub enum FailOn {
     Never,
 }
 
+/// How regular files are read (`--mmap`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum MmapArg {
+    /// Map large regular files, read small ones.
+    #[default]
+    Auto,
+    /// Always read files into memory.
+    Never,
+}
+
+impl From<MmapArg> for crate::source::MmapMode {
+    fn from(m: MmapArg) -> Self {
+        match m {
+            MmapArg::Auto => crate::source::MmapMode::Auto,
+            MmapArg::Never => crate::source::MmapMode::Never,
+        }
+    }
+}
+
+/// A line-record format (`--input-format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// One JSON object per line (zap production, slog, logrus).
+    Json,
+    /// zap's development console encoder.
+    Console,
+    /// key=value pairs (slog text, logrus text).
+    Logfmt,
+}
+
+impl From<InputFormatArg> for crate::formats::InputFormat {
+    fn from(f: InputFormatArg) -> Self {
+        match f {
+            InputFormatArg::Json => crate::formats::InputFormat::Json,
+            InputFormatArg::Console => crate::formats::InputFormat::Console,
+            InputFormatArg::Logfmt => crate::formats::InputFormat::Logfmt,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     /// Conflicts are windows that overlap in time.
@@ -231,7 +270,7 @@ pub struct DumpsArgs {
 
     /// How files are read: auto maps large files into memory.
     #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
-    pub mmap: MmapMode,
+    pub mmap: MmapArg,
 
     /// Worker threads [default: one per core].
     #[arg(short = 'j', long, value_name = "N")]
@@ -339,7 +378,7 @@ pub struct ScanArgs {
 
     /// Read every line as this format instead of detecting it per line.
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub input_format: Option<crate::formats::InputFormat>,
+    pub input_format: Option<InputFormatArg>,
 
     /// Replay only from this time on (RFC 3339 or epoch); windows and holds are cut there.
     #[arg(long, value_name = "TIME")]
@@ -382,7 +421,7 @@ pub struct ScanArgs {
 
     /// How files are read: auto maps large files into memory.
     #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
-    pub mmap: MmapMode,
+    pub mmap: MmapArg,
 
     /// Stop decompressing an input past this many bytes (K, M, G suffixes).
     #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]

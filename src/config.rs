@@ -100,7 +100,7 @@ impl Config {
             settings: Settings {
                 parse: ParseOptions {
                     fields: FieldTable::new(&args.fields),
-                    format: args.input_format,
+                    format: args.input_format.map(Into::into),
                     max_line_bytes: args.max_line_bytes,
                     messages: args.sampler != "none",
                     ..ParseOptions::default()
@@ -110,7 +110,10 @@ impl Config {
                     examples: args.examples,
                 },
                 one_process: args.one_process,
-                hb: args.mode == crate::cli::Mode::Hb,
+                mode: match args.mode {
+                    crate::cli::Mode::Window => crate::pipeline::Mode::Window,
+                    crate::cli::Mode::Hb => crate::pipeline::Mode::HappensBefore,
+                },
                 since,
                 until,
                 sampler: match args.sampler.as_str() {
@@ -126,7 +129,7 @@ impl Config {
             },
             source_roots: args.source_root,
             around,
-            mmap: args.mmap,
+            mmap: args.mmap.into(),
             max_errors: args.max_errors,
             output: args.output,
             fail_on: args.fail_on.unwrap_or(if args.baseline.is_some() {

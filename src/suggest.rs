@@ -89,7 +89,7 @@ impl Advice {
 pub fn advise(an: &Analysis<'_>, inputs: &[Input], settings: &Settings) -> Advice {
     let mut advice = Advice::default();
     evidence_warnings(an, inputs, settings, &mut advice);
-    if !settings.hb && settings.sweep.slack == 0 {
+    if settings.mode == crate::pipeline::Mode::Window && settings.sweep.slack == 0 {
         near_points(an, &mut advice);
     }
     advice.diagnostics.sort();

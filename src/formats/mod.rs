@@ -127,7 +127,7 @@ pub struct LineDiag {
 }
 
 /// A line-record format (`--input-format` forces one).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputFormat {
     /// One JSON object per line (zap production, slog, logrus).
     Json,

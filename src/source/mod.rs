@@ -13,7 +13,7 @@ use crate::formats::wrappers::{self, Wrapper};
 use thiserror::Error;
 
 /// How regular files are read.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MmapMode {
     /// Map large regular files, read small ones.
     #[default]

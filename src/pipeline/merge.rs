@@ -1,0 +1,272 @@
+//! Merge: the parsed chunks, in chunk order, become one run — per-input
+//! accounting and diagnostics, chunk interners absorbed into one, scopes
+//! assigned, runtime blocks and sampler signatures gathered — then every
+//! chunk's events are renumbered into the run's ids in parallel.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::ingest::Ingested;
+use super::{Diagnostics, InputStats, ScopeKey, Settings};
+use crate::event::Event;
+use crate::formats::ChunkOut;
+use crate::formats::goruntime::dump::Dump;
+use crate::formats::goruntime::race::RaceBlock;
+use crate::intern::{Interner, Sym};
+use crate::source::Input;
+
+/// Times of one (scope, level, message), the first input that had it.
+pub type MessageTimes = FxHashMap<(ScopeKey, u64), (u32, Vec<i64>)>;
+/// Numeric pairing ids per scope: (first input, min, max, count).
+pub type PairIds = FxHashMap<ScopeKey, (u32, u64, u64, u64)>;
+
+/// One run's events (in input and line order) and what came with them.
+pub struct Merged<'a> {
+    pub interner: Interner<'a>,
+    pub scopes: Vec<ScopeKey>,
+    pub scope_ids: FxHashMap<ScopeKey, u32>,
+    pub events: Vec<Event>,
+    pub races: Vec<(u32, RaceBlock)>,
+    pub dumps: Vec<(u32, Dump)>,
+    pub dump_scopes: Vec<Option<u32>>,
+    /// The run's sampling rates in parts per million.
+    pub rates: Vec<u32>,
+    pub messages: MessageTimes,
+    pub pair_ids: PairIds,
+}
+
+/// How one chunk's events are renumbered into the run's ids.
+struct Renumbering {
+    /// Global rate index of each chunk-local one (index 0 stays 0).
+    rates: Vec<u8>,
+    /// Lines of the input before the chunk.
+    base: u32,
+    input: usize,
+    /// Global symbol of each chunk-local symbol.
+    remap: Vec<Sym>,
+    /// Scope of events without process fields.
+    plain: u32,
+    /// Scope of each chunk-local process-field symbol.
+    fielded: Vec<(Sym, u32)>,
+}
+
+/// Merges the chunks of `ing` (whose accounting lands in `ing.stats`).
+pub fn merge<'a>(
+    inputs: &'a [Input],
+    settings: &Settings,
+    ing: &mut Ingested<'a>,
+    diags: &mut Diagnostics,
+) -> Merged<'a> {
+    let mut m = Merged {
+        interner: Interner::new(),
+        scopes: Vec::new(),
+        scope_ids: FxHashMap::default(),
+        events: Vec::new(),
+        races: Vec::new(),
+        dumps: Vec::new(),
+        dump_scopes: Vec::new(),
+        rates: Vec::new(),
+        messages: FxHashMap::default(),
+        pair_ids: FxHashMap::default(),
+    };
+    let mut line_base: Vec<u32> = vec![0; inputs.len()];
+    let mut plans = Vec::with_capacity(ing.outs.len());
+    for ((n, _), out) in ing.jobs.iter().zip(ing.outs.iter_mut()) {
+        let n = *n as usize;
+        let base = line_base[n];
+        line_base[n] += out.lines;
+        account(&mut ing.stats[n], n as u32, out, &inputs[n], base, diags);
+        plans.push(m.absorb(out, n, base, &inputs[n], settings.one_process));
+    }
+    renumber(&mut ing.outs, &plans, inputs);
+    drop(plans);
+    m.events = Vec::with_capacity(ing.outs.iter().map(|o| o.events.len()).sum());
+    for out in &mut ing.outs {
+        m.events.append(&mut out.events);
+        out.events = Vec::new();
+    }
+    m.dump_scopes = dump_scopes(&m.dumps, &m.events);
+    m
+}
+
+/// A chunk's figures and diagnostics, added to its input's.
+fn account(
+    st: &mut InputStats,
+    n: u32,
+    out: &mut ChunkOut<'_>,
+    input: &Input,
+    base: u32,
+    diags: &mut Diagnostics,
+) {
+    st.lines += out.lines as u64;
+    st.records += out.records;
+    st.context += out.context;
+    st.parse_errors += out.parse_errors;
+    st.structured += out.structured;
+    st.access_records += out.access_records;
+    st.formats.insert(out.formats);
+    let kept = out.diags.len() as u64;
+    diags.unkept((out.parse_errors + out.warnings).saturating_sub(kept));
+    for d in out.diags.drain(..) {
+        let line = input.original_line(base + d.line);
+        diags.line(n, line, d.col, d.severity, d.message);
+    }
+}
+
+impl<'a> Merged<'a> {
+    fn scope_of(&mut self, key: ScopeKey) -> u32 {
+        match self.scope_ids.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.scopes.len() as u32;
+                self.scopes.push(key.clone());
+                self.scope_ids.insert(key, id);
+                id
+            }
+        }
+    }
+
+    /// Takes a chunk's symbols, blocks and sampler signatures into the run;
+    /// returns how its events are to be renumbered.
+    fn absorb(
+        &mut self,
+        out: &mut ChunkOut<'a>,
+        n: usize,
+        base: u32,
+        input: &Input,
+        one_process: bool,
+    ) -> Renumbering {
+        let line_of = |l: u32| input.original_line(base + l);
+        let remap = self.interner.absorb(std::mem::take(&mut out.interner));
+        let map = |s: Sym| remap[s.0 as usize];
+        self.races.extend(out.races.drain(..).map(|mut b| {
+            b.remap(&map, &line_of);
+            (n as u32, b)
+        }));
+        self.dumps.extend(out.dumps.drain(..).map(|mut d| {
+            d.remap(&map, &line_of);
+            (n as u32, d)
+        }));
+        let key = |fields: Sym| {
+            if one_process {
+                ScopeKey::All
+            } else if fields.is_none() {
+                ScopeKey::Input(n as u32)
+            } else {
+                ScopeKey::Fields(fields)
+            }
+        };
+        let key_of = |local: u32| {
+            key(if local == 0 {
+                Sym::NONE
+            } else {
+                map(Sym(local))
+            })
+        };
+        self.signatures(out, n as u32, &key_of);
+        let rates = self.rate_map(&out.rates);
+        let plain = if out.events.is_empty() {
+            0
+        } else {
+            self.scope_of(key(Sym::NONE))
+        };
+        let fielded = out
+            .scope_syms
+            .iter()
+            .map(|&local| (local, self.scope_of(key(map(local)))))
+            .collect();
+        Renumbering {
+            rates,
+            base,
+            input: n,
+            remap,
+            plain,
+            fielded,
+        }
+    }
+
+    /// What a log sampler leaves behind: message times and pair-id ranges.
+    fn signatures(&mut self, out: &mut ChunkOut<'_>, n: u32, key_of: &dyn Fn(u32) -> ScopeKey) {
+        for msg in out.messages.drain(..) {
+            let entry = self
+                .messages
+                .entry((key_of(msg.scope), msg.hash))
+                .or_insert_with(|| (n, Vec::new()));
+            if entry.1.is_empty() {
+                entry.1 = msg.times;
+            } else {
+                entry.1.extend_from_slice(&msg.times);
+            }
+        }
+        for p in out.pair_ids.drain(..) {
+            let e = self
+                .pair_ids
+                .entry(key_of(p.scope))
+                .or_insert((n, u64::MAX, 0, 0));
+            e.1 = e.1.min(p.min);
+            e.2 = e.2.max(p.max);
+            e.3 += p.count;
+        }
+    }
+
+    /// The run's index of each of a chunk's rates (at most 255 rates).
+    fn rate_map(&mut self, local: &[u32]) -> Vec<u8> {
+        let mut v = vec![0];
+        for &ppm in local {
+            v.push(match self.rates.iter().position(|&r| r == ppm) {
+                Some(i) => i as u8 + 1,
+                None if self.rates.len() < 255 => {
+                    self.rates.push(ppm);
+                    self.rates.len() as u8
+                }
+                None => 0,
+            });
+        }
+        v
+    }
+}
+
+/// Every chunk's events renumbered into the run's ids, in parallel.
+fn renumber(outs: &mut [ChunkOut<'_>], plans: &[Renumbering], inputs: &[Input]) {
+    outs.par_iter_mut()
+        .zip(plans.par_iter())
+        .for_each(|(out, plan)| {
+            let map = |s: Sym| plan.remap[s.0 as usize];
+            for ev in &mut out.events {
+                ev.actor = map(ev.actor);
+                ev.object = map(ev.object);
+                ev.trace = map(ev.trace);
+                ev.key = map(ev.key);
+                ev.caller = map(ev.caller);
+                ev.pair = map(ev.pair);
+                ev.rate = plan.rates[ev.rate as usize];
+                ev.line = inputs[plan.input].original_line(plan.base + ev.line);
+                ev.scope = if ev.scope == 0 {
+                    plan.plain
+                } else {
+                    plan.fielded
+                        .iter()
+                        .find(|(l, _)| l.0 == ev.scope)
+                        .map_or(plan.plain, |(_, id)| *id)
+                };
+            }
+        });
+}
+
+/// The process of each dump: that of the records just before it in its
+/// input (zap and the runtime share stderr), else just after. `events`
+/// must still be in input and line order.
+fn dump_scopes(dumps: &[(u32, Dump)], events: &[Event]) -> Vec<Option<u32>> {
+    dumps
+        .iter()
+        .map(|(input, d)| {
+            let at = events.partition_point(|e| (e.input, e.line) < (*input, d.line));
+            let before = at
+                .checked_sub(1)
+                .map(|i| &events[i])
+                .filter(|e| e.input == *input);
+            let after = events.get(at).filter(|e| e.input == *input);
+            before.or(after).map(|e| e.scope)
+        })
+        .collect()
+}
