@@ -478,7 +478,14 @@ impl Report {
             end_source: (a.end_line != 0).then(|| an.source(a.end_input, a.end_line)),
         };
         let example = |s: &SiteStats, (x, y): (u32, u32)| {
+            // `a` is the site's side A (its first side), so the evidence
+            // reads in the order of the table; equal sides stay earlier first.
             let (a, b) = (&accesses[x as usize], &accesses[y as usize]);
+            let (a, b) = if (a.op, a.caller) != s.sides[0] && (b.op, b.caller) == s.sides[0] {
+                (b, a)
+            } else {
+                (a, b)
+            };
             let overlap = match (a.end.min(b.end), a.start.max(b.start)) {
                 (OPEN, _) => None,
                 (end, start) => Some(end - start),
