@@ -242,6 +242,96 @@ impl Table {
     }
 }
 
+/// Racy locations listed per scope in the table; the JSON has up to 100.
+const HB_LOCATIONS_SHOWN: usize = 5;
+
+/// The happens-before figures in one line.
+fn hb_summary(hb: &super::HbReport) -> String {
+    if hb.racy_events == 0 {
+        return format!(
+            "happens-before: no racy events in {}",
+            plural(hb.events, "event", "events")
+        );
+    }
+    format!(
+        "happens-before: {} at {} ({} in all)",
+        plural(hb.racy_events, "racy event", "racy events"),
+        plural(hb.racy_locations, "location", "locations"),
+        plural(hb.events, "event", "events"),
+    )
+}
+
+impl Table {
+    /// `--mode hb`: per scope the racy events and locations, then the
+    /// example pairs (a: the earlier access, b: the racy one).
+    fn hb(&self, r: &Report, hb: &super::HbReport, out: &mut dyn Write) -> io::Result<()> {
+        let mut g = self.grid();
+        g.set_header(self.header(&[
+            "scope",
+            "threads",
+            "events",
+            "racy events",
+            "racy locations",
+            "first locations",
+        ]));
+        let right = |v: String| Cell::new(v).set_alignment(CellAlignment::Right);
+        for sc in &hb.scopes {
+            let mut locs: Vec<&str> = sc
+                .racy_location_ids
+                .iter()
+                .take(HB_LOCATIONS_SHOWN)
+                .map(String::as_str)
+                .collect();
+            if sc.racy_locations as usize > locs.len() {
+                locs.push("…");
+            }
+            g.add_row(vec![
+                Cell::new(sanitize(&sc.scope)),
+                right(thousands(sc.threads)),
+                right(thousands(sc.events)),
+                right(thousands(sc.racy_events)),
+                right(thousands(sc.racy_locations)),
+                Cell::new(sanitize(&locs.join(" "))),
+            ]);
+        }
+        writeln!(
+            out,
+            "\nhappens-before races (accesses no lock, fork or join orders)"
+        )?;
+        writeln!(out, "{g}")?;
+        let examples: Vec<&super::Conflict> = r
+            .conflicts
+            .iter()
+            .filter(|c| c.a.start_ns.is_none())
+            .collect();
+        if !examples.is_empty() {
+            writeln!(
+                out,
+                "\nexample pairs (a: the earlier access, b: the racy access it is not ordered before)"
+            )?;
+        }
+        for (n, c) in examples.iter().enumerate() {
+            writeln!(out, "  #{} {} on {}", n + 1, c.kind, sanitize(&c.object))?;
+            for (tag, s) in [("a", &c.a), ("b", &c.b)] {
+                writeln!(
+                    out,
+                    "     {tag}: {} {} {} at location {}, {}",
+                    if s.actor.parse::<u64>().is_ok() {
+                        "goroutine"
+                    } else {
+                        "thread"
+                    },
+                    sanitize(&s.actor),
+                    s.op,
+                    sanitize(&s.site),
+                    sanitize(&s.source)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The static findings on a runtime finding, one line each; with static
 /// analysers among the inputs (`checked`), also that none flagged it.
 fn static_lines(
@@ -432,8 +522,14 @@ impl Renderer for Table {
                 plural(s.holds, "lock hold", "lock holds"),
             )?;
         }
+        if let Some(hb) = &r.hb {
+            writeln!(out, "{}", hb_summary(hb))?;
+        }
         if s.conflicts == 0 {
-            writeln!(out, "no conflicting accesses")?;
+            // A trace read in happens-before mode has no access windows.
+            if r.hb.is_none() || s.accesses > 0 {
+                writeln!(out, "no conflicting accesses")?;
+            }
         } else {
             writeln!(
                 out,
@@ -599,6 +695,9 @@ impl Renderer for Table {
             }
         }
 
+        if let Some(hb) = &r.hb {
+            self.hb(r, hb, out)?;
+        }
         if r.races.iter().any(|x| !x.known) {
             self.races(r, out)?;
         }

@@ -71,3 +71,137 @@ fn evidence_sides_follow_the_site_order() {
         "some example starts with its later window"
     );
 }
+
+/// A trace from the STD format's definition (as in `hb.rs`): T1 is forked
+/// and writes V1 while T0 does (a race at location 3); V2 is written under
+/// L1 by both (ordered); T0's last write comes after the join (ordered).
+const STD_TRACE: &str = "T0|fork(T1)|1\nT0|w(V1)|2\nT1|w(V1)|3\nT1|acq(L1)|4\nT1|w(V2)|5\nT1|rel(L1)|6\nT0|acq(L1)|7\nT0|r(V2)|8\nT0|rel(L1)|9\nT0|join(T1)|10\nT0|w(V1)|11\n";
+
+fn std_trace(dir: &tempfile::TempDir) -> String {
+    let p = dir.path().join("t.std");
+    std::fs::write(&p, STD_TRACE).unwrap();
+    crate::harness::path_str(&p).to_string()
+}
+
+/// Item 1: `scan --mode hb` shows the racy events, locations and example
+/// pairs in the table, and SARIF has a result per example pair.
+#[test]
+fn hb_results_in_the_table_and_sarif() {
+    let dir = crate::harness::tempdir();
+    let path = std_trace(&dir);
+    let t = run(&["scan", "--mode", "hb", "--color", "never", &path], None);
+    assert_eq!(t.code, 1, "a racy event is a finding");
+    let text = t.text();
+    assert!(
+        !text.contains("no conflicting accesses"),
+        "a finding is not reported as nothing:\n{text}"
+    );
+    assert!(
+        text.contains("happens-before: 1 racy event at 1 location (11 events in all)"),
+        "{text}"
+    );
+    // The scope's row: threads, events, racy events, racy locations, location 3.
+    let row = text
+        .lines()
+        .find(|l| l.contains(path.as_str()) && l.contains('┆'))
+        .unwrap_or_else(|| panic!("a row for the trace:\n{text}"));
+    let cells: Vec<&str> = row.split(['│', '┆']).map(str::trim).collect();
+    assert_eq!(cells[2..7], ["2", "11", "1", "1", "3"], "{row}");
+    assert!(
+        text.contains(&format!("a: thread T0 write at location 2, {path}:2")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("b: thread T1 write at location 3, {path}:3")),
+        "{text}"
+    );
+
+    let s = run(&["scan", "--mode", "hb", "--format", "sarif", &path], None);
+    let doc = s.json();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "one result per example pair");
+    let r = &results[0];
+    assert_eq!(r["ruleId"], "race/happens-before");
+    let rule =
+        &doc["runs"][0]["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(
+        rule["id"], "race/happens-before",
+        "ruleIndex points at the rule"
+    );
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["region"]["startLine"], 3,
+        "at the racy access's trace line"
+    );
+    assert!(str_of(&loc["artifactLocation"]["uri"]).ends_with("/t.std"));
+    let related: Vec<u64> = r["relatedLocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(related, [2, 3]);
+}
+
+/// Item 1 on a real log in hb mode: the table's figures are the JSON's.
+#[test]
+fn hb_table_figures_equal_the_json() {
+    let (r, _) = scan_json(&["--mode", "hb", crate::harness::ZAP_JSON]);
+    let hb = &r["hb"];
+    let text = run(
+        &[
+            "scan",
+            "--mode",
+            "hb",
+            "--color",
+            "never",
+            crate::harness::ZAP_JSON,
+        ],
+        None,
+    )
+    .text();
+    let want = format!(
+        "happens-before: {} racy events at {} location",
+        hb["racy_events"], hb["racy_locations"]
+    );
+    assert!(text.contains(&want), "{want} in\n{text}");
+    let examples = r["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["a"]["start_ns"].is_null())
+        .count();
+    assert!(examples > 0);
+    let pairs = text
+        .split("\nexample pairs")
+        .nth(1)
+        .expect("the hb example pairs");
+    assert_eq!(
+        pairs.matches("\n     b: goroutine ").count(),
+        examples,
+        "{pairs}"
+    );
+    let sarif = run(
+        &[
+            "scan",
+            "--mode",
+            "hb",
+            "--format",
+            "sarif",
+            crate::harness::ZAP_JSON,
+        ],
+        None,
+    )
+    .json();
+    let hb_results = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["ruleId"] == "race/happens-before")
+        .count();
+    assert_eq!(hb_results, examples);
+}
