@@ -154,7 +154,10 @@ fn dumps(args: &cli::DumpsArgs, out: &mut dyn Write) -> anyhow::Result<Outcome> 
             if dumps.is_empty() {
                 writeln!(buf, "no goroutine dumps")?;
             }
-            for d in &dumps {
+            for (n, d) in dumps.iter().enumerate() {
+                if n > 0 {
+                    writeln!(buf)?;
+                }
                 report::table::crash_digest(d, &mut buf, args.buckets)?;
                 report::table::longest_waits(d, &mut buf, 5)?;
             }

@@ -112,6 +112,7 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
     }
     let races: Vec<Value> = races.into_values().collect();
     let crashes = all("crashes");
+    let dumps = all("dumps");
 
     let mut locks = all("locks");
     locks.sort_by(|a, b| (s(&a["scope"]), s(&a["lock"])).cmp(&(s(&b["scope"]), s(&b["lock"]))));
@@ -172,6 +173,9 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
     summary.insert("races".into(), race_blocks.into());
     summary.insert("race_sites".into(), races.len().into());
     summary.insert("crashes".into(), crashes.len().into());
+    if !dumps.is_empty() {
+        summary.insert("dumps".into(), dumps.len().into());
+    }
     summary.insert("contention_edges".into(), contention.len().into());
     summary.insert("deadlocks".into(), deadlocks.len().into());
     summary.insert("parse_errors".into(), sum("parse_errors").into());
@@ -224,6 +228,9 @@ pub fn merge(docs: &[(String, Value)]) -> anyhow::Result<Value> {
     out.insert("conflicts".into(), conflicts.into());
     out.insert("races".into(), races.into());
     out.insert("crashes".into(), crashes.into());
+    if !dumps.is_empty() {
+        out.insert("dumps".into(), dumps.into());
+    }
     out.insert("locks".into(), locks.into());
     out.insert("contention".into(), contention.into());
     out.insert("wait_chains".into(), chains.into());

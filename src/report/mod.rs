@@ -63,6 +63,9 @@ pub struct Report {
     pub conflicts: Vec<Conflict>,
     pub races: Vec<runtime::RaceSite>,
     pub crashes: Vec<runtime::Crash>,
+    /// Goroutine dumps that are not crashes: information, not findings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dumps: Vec<runtime::Crash>,
     pub locks: Vec<locks::LockReport>,
     pub contention: Vec<locks::EdgeReport>,
     pub wait_chains: Vec<locks::ChainReport>,
@@ -183,6 +186,9 @@ pub struct Summary {
     /// Deduplicated race sites (the entries of `races`).
     pub race_sites: u64,
     pub crashes: u64,
+    /// Goroutine dumps that are not crashes (information).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dumps: u64,
     /// Holder → waiter pairs with blamed wait time.
     pub contention_edges: u64,
     pub deadlocks: u64,
@@ -633,6 +639,7 @@ impl Report {
 
         let (races, race_blocks) = runtime::races(an);
         let crashes = runtime::crashes(an);
+        let dumps = runtime::plain_dumps(an);
         let locks = locks::locks(an)
             .into_iter()
             .filter(|l| f.lock(&l.lock, l.name.as_deref()))
@@ -665,6 +672,7 @@ impl Report {
             races: race_blocks,
             race_sites: races.len() as u64,
             crashes: crashes.len() as u64,
+            dumps: dumps.len() as u64,
             contention_edges: contention.len() as u64,
             deadlocks: deadlocks.len() as u64,
             parse_errors: an.parse_errors(),
@@ -721,6 +729,7 @@ impl Report {
             conflicts,
             races,
             crashes,
+            dumps,
             locks,
             contention,
             wait_chains,

@@ -588,6 +588,18 @@ pub fn crashes(an: &Analysis<'_>) -> Vec<Crash> {
         .collect()
 }
 
+/// Goroutine dumps that are not crashes (SIGQUIT-free `runtime.Stack`
+/// dumps, dumps logged in a field): information, not findings.
+pub fn plain_dumps(an: &Analysis<'_>) -> Vec<Crash> {
+    let stds = std_frames(an);
+    an.dumps
+        .iter()
+        .zip(&an.dump_scopes)
+        .filter(|((_, d), _)| !d.is_crash())
+        .map(|((input, d), scope)| crash(an, &stds[*input as usize], *input, d, *scope))
+        .collect()
+}
+
 /// Every dump, crash or not, for `racetrail dumps`.
 pub fn all_dumps(an: &Analysis<'_>) -> Vec<Crash> {
     let stds = std_frames(an);

@@ -10,6 +10,9 @@ use super::runtime::Crash;
 use super::text::sanitize;
 use super::{ConflictSide, Renderer, Report};
 
+/// Stack buckets shown per goroutine dump that is not a crash.
+const DUMP_BUCKETS_SHOWN: usize = 5;
+
 /// Diagnostics printed under the report; the JSON has them all.
 const DIAGNOSTICS_SHOWN: usize = 10;
 
@@ -402,7 +405,7 @@ pub fn crash_digest(c: &Crash, out: &mut dyn Write, buckets: usize) -> io::Resul
     } else {
         c.messages.join(" / ")
     };
-    writeln!(out, "\n{}: {}", sanitize(&c.source), sanitize(&title))?;
+    writeln!(out, "{}: {}", sanitize(&c.source), sanitize(&title))?;
     let states: Vec<String> = {
         let mut v: Vec<(&String, &u64)> = c.states.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -473,27 +476,26 @@ pub fn crash_digest(c: &Crash, out: &mut dyn Write, buckets: usize) -> io::Resul
         } else {
             String::new()
         };
-        let ids: Vec<String> = b.goroutines.iter().map(u64::to_string).collect();
-        let more = if b.count as usize > b.goroutines.len() {
-            " …"
-        } else {
-            ""
-        };
+        let mut ids: Vec<String> = b.goroutines.iter().map(u64::to_string).collect();
+        if b.count as usize > b.goroutines.len() {
+            ids.push(format!("+{} more", b.count as usize - b.goroutines.len()));
+        }
         writeln!(
             out,
-            "  {} [{}{}]: {}{}",
+            "  {} ({} {}) [{}{}]",
             plural(b.count, "goroutine", "goroutines"),
+            if b.count == 1 { "id" } else { "ids" },
+            ids.join(", "),
             sanitize(&b.state),
             wait,
-            ids.join(" "),
-            more
         )?;
         for f in &b.stack {
             frame_line(f, out)?;
         }
     }
     if buckets > 0 && c.buckets.len() > buckets {
-        writeln!(out, "  … {} more buckets", c.buckets.len() - buckets)?;
+        let more = (c.buckets.len() - buckets) as u64;
+        writeln!(out, "  … {} more", plural(more, "bucket", "buckets"))?;
     }
     static_lines(&c.static_findings, false, "  ", out)
 }
@@ -586,6 +588,13 @@ impl Renderer for Table {
                 plural(s.races, "race report", "race reports"),
                 plural(s.race_sites, "race site", "race sites"),
                 plural(s.crashes, "crash", "crashes"),
+            )?;
+        }
+        if s.dumps > 0 {
+            writeln!(
+                out,
+                "{} without a crash (information, not findings)",
+                plural(s.dumps, "goroutine dump", "goroutine dumps"),
             )?;
         }
         if let (Some(n), Some(unflagged)) = (s.static_findings, s.unflagged) {
@@ -705,10 +714,22 @@ impl Renderer for Table {
             self.locks(r, out)?;
         }
         for c in r.crashes.iter().filter(|c| !c.known) {
+            writeln!(out)?;
             crash_digest(c, out, 0)?;
             if s.static_findings.is_some() && c.static_findings.is_empty() {
                 writeln!(out, "  flagged by no static check")?;
             }
+        }
+        if !r.dumps.is_empty() {
+            writeln!(
+                out,
+                "\ngoroutine dumps without a crash (information, not findings; `racetrail dumps` digests them whole)"
+            )?;
+        }
+        for d in &r.dumps {
+            writeln!(out)?;
+            crash_digest(d, out, DUMP_BUCKETS_SHOWN)?;
+            longest_waits(d, out, 3)?;
         }
 
         if !r.diagnostics.is_empty() {

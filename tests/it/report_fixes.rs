@@ -205,3 +205,85 @@ fn hb_table_figures_equal_the_json() {
         .count();
     assert_eq!(hb_results, examples);
 }
+
+const EMBEDDED_DUMP: &str = "tests/fixtures/go/zap_embedded_dump.jsonl";
+
+/// Item 3: a goroutine dump logged in a `stack` field shows in scan's
+/// table as a digest; it is information, not a finding (exit 0), and the
+/// JSON lists it under `dumps`, not `crashes`.
+#[test]
+fn a_dump_in_a_field_shows_in_the_scan() {
+    let r = run(&["scan", "--color", "never", EMBEDDED_DUMP], None);
+    assert_eq!(
+        r.code, 0,
+        "a dump without a crash is no finding: {}",
+        r.stderr
+    );
+    let text = r.text();
+    assert!(
+        text.contains("1 goroutine dump without a crash (information, not findings)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{EMBEDDED_DUMP}:9: goroutine dump")),
+        "{text}"
+    );
+    assert!(
+        text.contains("  7 goroutines: semacquire 3, chan receive 1, running 1, select 1, sleep 1")
+    );
+    assert!(
+        text.contains("  2 goroutines (ids 19, 20) [semacquire]"),
+        "{text}"
+    );
+    assert!(text.contains("main.settlementWorker  /build/src/app/zap_breaker_dump/main.go:27"));
+
+    let (j, code) = scan_json(&[EMBEDDED_DUMP]);
+    assert_eq!(code, 0);
+    assert_eq!(j["summary"]["dumps"], 1);
+    assert_eq!(j["summary"]["crashes"], 0);
+    assert_eq!(j["dumps"][0]["source"], format!("{EMBEDDED_DUMP}:9"));
+    assert_eq!(j["dumps"][0]["goroutines_total"], 7);
+    // A crash stays a crash, and a report without plain dumps has no `dumps`.
+    let (c, _) = scan_json(&["tests/fixtures/go/fatal_writes_go119.stderr"]);
+    assert_eq!(c["summary"]["crashes"], 1);
+    assert!(c.get("dumps").is_none() && c["summary"].get("dumps").is_none());
+}
+
+/// Item 9: `racetrail dumps` starts with its first dump, not a blank line,
+/// and a bucket's goroutine ids read as ids, not as a count.
+#[test]
+fn dumps_digest_reads_plainly() {
+    let r = run(
+        &["dumps", "tests/fixtures/go/fatal_writes_go119.stderr"],
+        None,
+    );
+    assert_eq!(r.code, 0);
+    let text = r.text();
+    assert!(
+        text.starts_with("tests/fixtures/go/fatal_writes_go119.stderr:1: fatal error"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  1 goroutine (id 7) [chan receive]\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("]: "),
+        "no bare id lists after a state: {text}"
+    );
+    // Two dumps: one blank line between them, none before the first.
+    let two = run(
+        &[
+            "dumps",
+            "tests/fixtures/go/fatal_writes_go119.stderr",
+            EMBEDDED_DUMP,
+        ],
+        None,
+    )
+    .text();
+    assert!(!two.starts_with('\n'));
+    assert!(
+        two.contains(&format!("\n\n{EMBEDDED_DUMP}:9: goroutine dump\n")),
+        "{two}"
+    );
+}
