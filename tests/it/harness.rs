@@ -22,6 +22,8 @@ pub fn racetrail() -> Command {
     cmd.current_dir(root());
     // Keep colour decisions to the flags a test passes.
     cmd.env_remove("NO_COLOR");
+    // Tables fit COLUMNS; without it (stdout is a pipe here) they fit 80.
+    cmd.env_remove("COLUMNS");
     cmd
 }
 

@@ -91,7 +91,8 @@ fn hb_results_in_the_table_and_sarif() {
     let path = std_trace(&dir);
     let t = run(&["scan", "--mode", "hb", "--color", "never", &path], None);
     assert_eq!(t.code, 1, "a racy event is a finding");
-    let text = t.text();
+    // Wide enough for the temporary path in one cell.
+    let text = table_at(200, &["--mode", "hb", &path]);
     assert!(
         !text.contains("no conflicting accesses"),
         "a finding is not reported as nothing:\n{text}"
@@ -286,4 +287,196 @@ fn dumps_digest_reads_plainly() {
         two.contains(&format!("\n\n{EMBEDDED_DUMP}:9: goroutine dump\n")),
         "{two}"
     );
+}
+
+/// `racetrail scan --color never INPUT` with `COLUMNS=width`.
+fn table_at(width: u16, args: &[&str]) -> String {
+    let mut cmd = crate::harness::racetrail();
+    cmd.env("COLUMNS", width.to_string())
+        .args(["scan", "--color", "never"])
+        .args(args);
+    let out = cmd.output().expect("racetrail runs");
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+fn is_table_line(l: &str) -> bool {
+    l.starts_with(['┌', '│', '╞', '├', '└'])
+}
+
+/// Item 4: at 80 and 200 columns every table line and every evidence line
+/// fits; at 80 nothing a column said is lost (map name, both sides, the
+/// counts, the first time), at 200 a site is one line.
+#[test]
+fn tables_fit_the_width() {
+    let inputs = [
+        "samples/",
+        "samples/storefront.jsonl",
+        crate::harness::ZAP_JSON,
+        "tests/fixtures/go/deadlock_locks.jsonl",
+        "tests/fixtures/go/zap_crash.jsonl",
+        "tests/fixtures/go/race_worker_pool.stderr",
+        "tests/fixtures/static/",
+    ];
+    for input in inputs {
+        for width in [80u16, 200] {
+            let text = table_at(width, &[input]);
+            for l in text.lines() {
+                let evidence = l.starts_with("     a: ") || l.starts_with("     b: ");
+                if is_table_line(l) || evidence {
+                    assert!(
+                        l.chars().count() <= width as usize,
+                        "{input} at {width}: {} columns: {l}",
+                        l.chars().count()
+                    );
+                }
+            }
+        }
+    }
+    // What the narrow table keeps, site by site.
+    let (r, _) = scan_json(&["samples/storefront.jsonl"]);
+    let narrow = table_at(80, &["samples/storefront.jsonl"]);
+    let wide = table_at(200, &["samples/storefront.jsonl"]);
+    assert_ne!(narrow, wide, "COLUMNS changes the layout");
+    assert!(narrow.contains("conflict sites (times UTC, 2026-11-26)"));
+    let table: Vec<&str> = narrow.lines().filter(|l| is_table_line(l)).collect();
+    let cells = |l: &str| -> Vec<String> {
+        l.split(['│', '┆'])
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect()
+    };
+    let joined: Vec<Vec<String>> = table.iter().map(|l| cells(l)).collect();
+    for (n, site) in r["conflict_sites"].as_array().unwrap().iter().enumerate() {
+        // The row starts at the line whose first cell is its number.
+        let start = joined
+            .iter()
+            .position(|c| c.first().map(String::as_str) == Some(&(n + 1).to_string()))
+            .unwrap_or_else(|| panic!("row {} in\n{narrow}", n + 1));
+        let rows = &joined[start..start + 3];
+        let all: Vec<&str> = rows.iter().flatten().map(String::as_str).collect();
+        let side = |i: usize| {
+            format!(
+                "{} {}",
+                str_of(&site["sides"][i]["op"]),
+                str_of(&site["sides"][i]["site"])
+            )
+        };
+        for want in [
+            str_of(&site["object_name"]).to_string(),
+            str_of(&site["kind"]).to_string(),
+            side(0),
+            side(1),
+            site["conflicts"].to_string(),
+            site["actors"].to_string(),
+            site["trace_count"].to_string(),
+        ] {
+            assert!(
+                all.contains(&want.as_str()),
+                "site {}: {want} in {all:?}",
+                n + 1
+            );
+        }
+        // The map's address moved to the evidence line of the site.
+        assert!(narrow.contains(&format!(
+            "  #{} {} on {} {} (",
+            n + 1,
+            str_of(&site["kind"]),
+            str_of(&site["object_name"]),
+            str_of(&site["object"])
+        )));
+    }
+    // Wide: one line per site, a column per figure.
+    let header = wide.lines().find(|l| l.contains("side A")).unwrap();
+    for col in [
+        "kind",
+        "map",
+        "side B",
+        "pairs",
+        "goroutines",
+        "traces",
+        "first … last",
+    ] {
+        assert!(header.contains(col), "{col} in {header}");
+    }
+    let rows = wide
+        .lines()
+        .filter(|l| l.starts_with('│') && l.contains("zapsvc/store.go:55"))
+        .count();
+    assert_eq!(rows, r["conflict_sites"].as_array().unwrap().len());
+    assert!(wide.contains("│ 1 ┆ range/write ┆ reqCounters ┆ range zapsvc/store.go:55 ┆"));
+    assert!(wide.contains("12:45:53.875316209 … +74.47ms"), "{wide}");
+}
+
+/// Item 6: locks of two processes are told apart by their scope, the
+/// contention table keeps the lock's address, and a deadlock's open waits
+/// say they are deadlocked instead of blaming 0ns.
+#[test]
+fn lock_tables_name_scope_address_and_open_waits() {
+    let wide = table_at(200, &["samples/"]);
+    let carts: Vec<&str> = wide
+        .lines()
+        .filter(|l| l.starts_with("│ carts.mu "))
+        .collect();
+    assert!(
+        carts
+            .iter()
+            .any(|l| l.contains("0xc00001a4d0") && l.contains("samples/storefront.jsonl ")),
+        "{wide}"
+    );
+    assert!(
+        carts
+            .iter()
+            .any(|l| l.contains("0xc00001a448") && l.contains("samples/storefront_clean.jsonl")),
+        "{wide}"
+    );
+    let contention = wide
+        .split("contention:")
+        .nth(1)
+        .expect("a contention table");
+    assert!(
+        contention.contains("│ carts.mu 0xc00001a4d0 ┆ samples/storefront.jsonl ┆ goroutine 6 ")
+    );
+    // Narrow: the scope goes under the lock, still there.
+    let narrow = table_at(80, &["samples/"]);
+    let locks = narrow
+        .split("\nlocks ")
+        .nth(1)
+        .unwrap()
+        .split("\ncontention")
+        .next()
+        .unwrap();
+    assert_eq!(
+        locks.matches("samples/storefront_clean").count(),
+        3,
+        "{locks}"
+    );
+
+    let d = table_at(200, &["tests/fixtures/go/deadlock_locks.jsonl"]);
+    for lock in ["accounts.mu 0xc000018448", "ledger.mu 0xc000018480"] {
+        let row = d
+            .lines()
+            .find(|l| l.starts_with(&format!("│ {lock} ")))
+            .unwrap_or_else(|| panic!("{lock} in\n{d}"));
+        assert!(row.contains("3 (1 deadlocked)"), "{row}");
+        assert!(
+            row.contains("┆ deadlocked ┆"),
+            "blamed says why it is not timed: {row}"
+        );
+        assert!(!row.contains(" 0ns "), "{row}");
+    }
+    assert!(d.contains("open: waits that never ended have no length and blame no holder"));
+    // The JSON keeps its figures: the open waits blame nothing.
+    let (j, _) = scan_json(&["tests/fixtures/go/deadlock_locks.jsonl"]);
+    for l in j["locks"].as_array().unwrap() {
+        assert_eq!(
+            (l["open_waits"].as_u64(), l["blamed_ns"].as_i64()),
+            (Some(1), Some(0))
+        );
+    }
+}
+
+/// The table at 200 columns (the 80-column one is `render::table_snapshot`).
+#[test]
+fn wide_table_snapshot() {
+    insta::assert_snapshot!("table_wide", table_at(200, &[crate::harness::ZAP_JSON]));
 }
