@@ -237,6 +237,14 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Incomplete);
     }
+    if report.nothing_read() {
+        if !config.quiet {
+            eprintln!(
+                "racetrail: error: nothing was read: no line of the inputs is a record racetrail knows (not a log, or --input-format/--mode needed)"
+            );
+        }
+        return Ok(Outcome::Incomplete);
+    }
     Ok(if failed {
         Outcome::Incomplete
     } else if match config.fail_on {

@@ -417,6 +417,48 @@ impl<'r, 'a> Selection<'r, 'a> {
             .is_none_or(|t| ids.any(|i| i == t))
     }
 
+    /// A note for each filter whose value the logs never show: such a filter
+    /// selects nothing, and a report without findings must not look clean.
+    fn unmatched(&self) -> Vec<DiagnosticReport> {
+        let an = self.an;
+        let w = &an.windows;
+        let spans = || w.holds.iter().chain(&w.waits);
+        let mut out = Vec::new();
+        let mut note = |flag: &str, value: &str, what: &str| {
+            out.push(DiagnosticReport {
+                source: format!("--{flag} {value}"),
+                severity: Severity::Warning,
+                message: format!("matched no {what} in the logs: no finding can involve it"),
+            })
+        };
+        if let (Some(v), Some(g)) = (&self.filters.goroutine, self.goroutine) {
+            let id: Option<u64> = v.parse().ok();
+            let seen = w.accesses.iter().any(|a| a.actor == g)
+                || spans().any(|h| h.actor == g)
+                || an
+                    .dumps
+                    .iter()
+                    .any(|(_, d)| d.goroutines.iter().any(|x| Some(x.id) == id));
+            if !seen {
+                note("goroutine", v, "goroutine");
+            }
+        }
+        if let (Some(v), Some(t)) = (&self.filters.trace, self.trace) {
+            let seen = w.accesses.iter().any(|a| a.trace == t) || spans().any(|h| h.trace == t);
+            if !seen {
+                note("trace", v, "trace id");
+            }
+        }
+        if let Some(v) = &self.filters.object {
+            let seen = w.accesses.iter().any(|a| self.object(a.scope, a.object))
+                || spans().any(|h| self.object(h.scope, h.lock));
+            if !seen {
+                note("object", v, "map or lock");
+            }
+        }
+        out
+    }
+
     fn goroutines<'s>(&self, mut ids: impl Iterator<Item = &'s String>) -> bool {
         self.filters
             .goroutine
@@ -720,6 +762,13 @@ impl Report {
                 message: d.message.clone(),
             })
             .collect();
+        let mut diagnostics: Vec<DiagnosticReport> = diagnostics;
+        let unmatched = f.unmatched();
+        let summary = Summary {
+            diagnostics: summary.diagnostics + unmatched.len() as u64,
+            ..summary
+        };
+        diagnostics.extend(unmatched);
         let mut report = Report {
             schema: SCHEMA,
             inputs,
@@ -748,6 +797,15 @@ impl Report {
     /// under `roots` (`--source-root`) for same-function matches.
     pub fn join_static(&mut self, an: &Analysis<'_>, roots: &[std::path::PathBuf]) {
         static_join::join(self, an, roots);
+    }
+
+    /// The inputs had lines (or were skipped as binary) but not one record
+    /// racetrail understands: a log it cannot read must never pass as clean.
+    /// Empty inputs alone are not this.
+    pub fn nothing_read(&self) -> bool {
+        !self.inputs.is_empty()
+            && self.inputs.iter().all(|i| i.records == 0)
+            && self.inputs.iter().any(|i| i.skipped || i.lines > 0)
     }
 
     /// Findings decide the exit status: conflicts, races, crashes and

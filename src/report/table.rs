@@ -866,7 +866,12 @@ impl Renderer for Table {
         if let Some(hb) = &r.hb {
             writeln!(out, "{}", hb_summary(hb))?;
         }
-        if s.conflicts == 0 {
+        if r.nothing_read() {
+            writeln!(
+                out,
+                "nothing was read: no line of the inputs is a record racetrail knows"
+            )?;
+        } else if s.conflicts == 0 {
             // A trace read in happens-before mode has no access windows.
             if r.hb.is_none() || s.accesses > 0 {
                 writeln!(out, "no conflicting accesses")?;

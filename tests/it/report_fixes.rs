@@ -480,3 +480,108 @@ fn lock_tables_name_scope_address_and_open_waits() {
 fn wide_table_snapshot() {
     insta::assert_snapshot!("table_wide", table_at(200, &[crate::harness::ZAP_JSON]));
 }
+
+/// Item 9: an input that cannot be opened is named once with its OS error.
+#[test]
+fn a_missing_input_is_said_once() {
+    let r = run(&["scan", "/nope/x.log"], None);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim_end(),
+        "racetrail: error: /nope/x.log: No such file or directory (os error 2)"
+    );
+}
+
+/// Item 9: an input of which not one line is a record (binary, or one line
+/// past --max-line-bytes) is not a clean log: "nothing was read", exit 2.
+/// An empty input alone stays clean, and a binary file beside a log does not
+/// hide the log's findings.
+#[test]
+fn nothing_read_is_an_error() {
+    let dir = crate::harness::tempdir();
+    // The sample log with NUL bytes in its first line: binary by its bytes.
+    let mut bin = std::fs::read(crate::harness::fixture("samples/storefront.jsonl")).unwrap();
+    bin[10] = 0;
+    bin[20] = 0;
+    let bin_path = dir.path().join("core.bin");
+    std::fs::write(&bin_path, &bin).unwrap();
+    let bin_path = crate::harness::path_str(&bin_path);
+    let r = run(&["scan", bin_path], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.text().contains("nothing was read"), "{}", r.text());
+    assert!(!r.text().contains("no conflicting accesses"));
+    assert!(
+        r.stderr.contains("racetrail: error: nothing was read"),
+        "{}",
+        r.stderr
+    );
+
+    let long = dir.path().join("long.log");
+    std::fs::write(&long, format!("{}\n", "x".repeat(4096))).unwrap();
+    let long = crate::harness::path_str(&long);
+    let (j, code) = scan_json(&["--max-line-bytes", "1024", long]);
+    assert_eq!(code, 2);
+    let msg = str_of(&j["diagnostics"][0]["message"]);
+    assert!(
+        msg.contains("--max-line-bytes"),
+        "the diagnostic names the option: {msg}"
+    );
+
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    let r = run(&["scan", crate::harness::path_str(&empty)], None);
+    assert_eq!(r.code, 0, "an empty log has nothing to misread");
+
+    let r = run(&["scan", bin_path, "samples/storefront.jsonl"], None);
+    assert_eq!(r.code, 1, "the log's findings: {}", r.stderr);
+}
+
+/// Item 9: a filter that matches nothing says so, in the table and the JSON;
+/// one that matches says nothing.
+#[test]
+fn a_filter_matching_nothing_says_so() {
+    let (j, code) = scan_json(&["--goroutine", "999", "samples/storefront.jsonl"]);
+    assert_eq!(code, 0);
+    let notes: Vec<(&str, &str)> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (str_of(&d["source"]), str_of(&d["message"])))
+        .collect();
+    assert_eq!(
+        notes,
+        [(
+            "--goroutine 999",
+            "matched no goroutine in the logs: no finding can involve it"
+        )]
+    );
+    assert_eq!(j["summary"]["diagnostics"], 1);
+    let t = run(
+        &[
+            "scan",
+            "--trace",
+            "nope",
+            "--object",
+            "carts",
+            "samples/storefront.jsonl",
+        ],
+        None,
+    )
+    .text();
+    assert!(
+        t.contains("--trace nope: warning: matched no trace id in the logs"),
+        "{t}"
+    );
+    assert!(!t.contains("--object carts"), "carts is a map's name: {t}");
+    for args in [
+        ["--goroutine", "7"],
+        ["--object", "reqCounters"],
+        ["--trace", "c8878a825947f8e966761119c8777e4e"],
+    ] {
+        let (j, _) = scan_json(&[args[0], args[1], "samples/storefront.jsonl"]);
+        assert_eq!(j["diagnostics"], serde_json::json!([]), "{args:?}");
+    }
+    // A goroutine that only a dump shows is in the logs too.
+    let (j, _) = scan_json(&["--goroutine", "21", EMBEDDED_DUMP]);
+    assert_eq!(j["diagnostics"], serde_json::json!([]));
+}
