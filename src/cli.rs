@@ -33,11 +33,11 @@ pub struct Cli {
 pub enum Command {
     /// Scan logs and report conflicting map accesses.
     ///
-    /// Example: racetrail scan dump/
+    /// Example: racetrail scan logs/
     Scan(ScanArgs),
     /// Draw the conflicts as a Graphviz graph (scan --format dot).
     ///
-    /// Example: racetrail graph dump/ | dot -Tsvg > conflicts.svg
+    /// Example: racetrail graph logs/ | dot -Tsvg > conflicts.svg
     Graph(ScanArgs),
     /// Digest goroutine dumps and crashes: buckets of identical stacks,
     /// states, longest waits, the crashing goroutine first.
@@ -77,7 +77,9 @@ pub enum Generated {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Tables for a terminal.
+    /// Tables for a terminal, fitted to its width (COLUMNS, else 80). A
+    /// conflict site's `first … last`: the start of its earliest conflicting
+    /// window and how much later its latest one started.
     Table,
     /// The racetrail.report/v1 JSON document.
     Json,

@@ -585,3 +585,69 @@ fn a_filter_matching_nothing_says_so() {
     let (j, _) = scan_json(&["--goroutine", "21", EMBEDDED_DUMP]);
     assert_eq!(j["diagnostics"], serde_json::json!([]));
 }
+
+/// Item 9: the help, man pages and README name paths that exist (no
+/// `dump/`), the man pages have EXIT STATUS and the field table, the table's
+/// `first … last` is explained, and the README says how to load completions.
+#[test]
+fn docs_name_real_paths_and_explain_the_table() {
+    let read = |p: &str| crate::harness::read_fixture(p);
+    let mut texts: Vec<(String, String)> = [
+        "README.md",
+        "man/racetrail.1",
+        "man/racetrail-scan.1",
+        "man/racetrail-graph.1",
+    ]
+    .iter()
+    .map(|p| (p.to_string(), read(p)))
+    .collect();
+    for sub in ["scan", "graph", "dumps", "merge"] {
+        texts.push((format!("{sub} --help"), run(&[sub, "--help"], None).text()));
+    }
+    texts.push(("--help".into(), run(&["--help"], None).text()));
+    for (name, text) in &texts {
+        assert!(
+            !text.contains(" dump/"),
+            "{name} names dump/, which does not exist"
+        );
+    }
+    let scan_help = &texts.iter().find(|t| t.0 == "scan --help").unwrap().1;
+    assert!(scan_help.contains("first … last"), "{scan_help}");
+    assert!(scan_help.contains("racetrail scan logs/"));
+
+    for page in [
+        "man/racetrail.1",
+        "man/racetrail-scan.1",
+        "man/racetrail-graph.1",
+    ] {
+        let m = read(page);
+        assert!(
+            m.contains(".SH \"EXIT STATUS\"") && m.contains(".SH FIELDS"),
+            "{page}"
+        );
+        // Every concept of the convention, with its first field name.
+        for (concept, first) in [
+            ("actor", "goroutine"),
+            ("object", "map"),
+            ("scope", "pid"),
+            ("stack", "stack"),
+        ] {
+            assert!(
+                m.contains(&format!(".TP\n\\fB{concept}\\fR\n{first}")),
+                "{page}: {concept}"
+            );
+        }
+    }
+    for page in ["man/racetrail-dumps.1", "man/racetrail-merge.1"] {
+        assert!(read(page).contains(".SH \"EXIT STATUS\""), "{page}");
+    }
+    assert!(read("man/racetrail-scan.1").contains("\\fBfirst \\[u2026] last\\fR"));
+
+    let readme = read("README.md");
+    assert!(readme.contains("source completions/racetrail.bash"));
+    assert!(readme.contains("~/.config/fish/completions/"));
+    assert!(readme.contains("*first … last*"));
+    for path in ["samples/", "samples/storefront.jsonl"] {
+        assert!(crate::harness::fixture(path).exists(), "{path}");
+    }
+}
