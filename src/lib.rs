@@ -61,7 +61,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Graph(args) => scan(Config::new(args, OutputFormat::Dot)?, out),
         Command::Dumps(args) => dumps(&args, out),
         Command::Merge(args) => {
-            let merged = report::merge::merge(&report::merge::read(&args.reports)?)?;
+            let merged = report::merge::merge(report::merge::read(&args.reports)?);
             let write = |w: &mut dyn Write| -> io::Result<()> {
                 serde_json::to_writer_pretty(&mut *w, &merged)
                     .map_err(crate::report::json::io_error)?;

@@ -16,10 +16,11 @@ pub mod sarif;
 pub mod static_join;
 pub mod table;
 pub mod text;
+pub mod wire;
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::formats::Severity;
 use std::collections::BTreeMap;
@@ -51,9 +52,10 @@ pub(crate) fn smallest(i: &Interner<'_>, syms: impl Iterator<Item = Sym>, n: usi
     v.into_iter().map(|s| i.str(s).into_owned()).collect()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Report {
-    pub schema: &'static str,
+    #[serde(deserialize_with = "wire::schema")]
+    pub schema: wire::Name,
     pub inputs: Vec<InputReport>,
     pub summary: Summary,
     pub conflict_sites: Vec<ConflictSite>,
@@ -64,21 +66,22 @@ pub struct Report {
     pub races: Vec<runtime::RaceSite>,
     pub crashes: Vec<runtime::Crash>,
     /// Goroutine dumps that are not crashes: information, not findings.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dumps: Vec<runtime::Crash>,
     pub locks: Vec<locks::LockReport>,
     pub contention: Vec<locks::EdgeReport>,
     pub wait_chains: Vec<locks::ChainReport>,
     pub deadlocks: Vec<locks::DeadlockReport>,
     /// With `--mode hb`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hb: Option<HbReport>,
     /// Findings of static analysers among the inputs, each with the runtime
     /// findings it was attached to.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub static_findings: Vec<static_join::StaticEntry>,
     pub diagnostics: Vec<DiagnosticReport>,
-    /// Per (scope, object, actor) participation, for the graph renderers.
+    /// Per (scope, object, actor) participation, for the graph renderers
+    /// (not in the JSON: a report read back has none).
     #[serde(skip)]
     pub graph: Vec<GraphEdge>,
     /// Per (scope, actor): the trace ids of its conflicting accesses.
@@ -86,44 +89,49 @@ pub struct Report {
     pub graph_actors: Vec<GraphActor>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct InputReport {
     pub path: String,
+    #[serde(deserialize_with = "wire::formats")]
     pub formats: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub compression: Option<&'static str>,
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_compression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub compression: Option<wire::Name>,
     pub bytes: u64,
     pub lines: u64,
     pub records: u64,
     pub context: u64,
     pub parse_errors: u64,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
     pub sampling: SamplingReport,
 }
 
 /// What an input shows of lost records; zero counts are left out.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SamplingReport {
     /// Records were lost or sampled away: counts from this input are lower
     /// bounds.
     pub lost_records: bool,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unmatched_ends: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unmatched_releases: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unended_accesses: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unacquired_waits: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unreleased_holds: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub lossy_intervals: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pair_id_gaps: u64,
     /// `sample_rate` values below 1 that the access records log.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sample_rates: Vec<f64>,
 }
 
@@ -171,7 +179,7 @@ impl SamplingReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Summary {
     pub events: u64,
     pub accesses: u64,
@@ -187,7 +195,7 @@ pub struct Summary {
     pub race_sites: u64,
     pub crashes: u64,
     /// Goroutine dumps that are not crashes (information).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub dumps: u64,
     /// Holder → waiter pairs with blamed wait time.
     pub contention_edges: u64,
@@ -200,38 +208,40 @@ pub struct Summary {
     pub unconfirmed: u64,
     pub unconfirmed_sites: u64,
     /// Access-sampled logs: the estimated true number of conflicting pairs.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_conflicts: Option<u64>,
     /// With `--baseline`: findings it already has.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_findings: Option<u64>,
     /// With static analysers' outputs among the inputs: their findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub static_findings: Option<u64>,
     /// With static analysers' outputs among the inputs: conflict sites,
     /// races and crashes that no static check flagged.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unflagged: Option<u64>,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Side {
-    pub op: &'static str,
+    #[serde(deserialize_with = "wire::op")]
+    pub op: wire::Name,
     pub site: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ConflictSite {
     pub id: String,
     pub fingerprint: String,
     /// In the `--baseline` report: not new.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub known: bool,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "wire::kind")]
+    pub kind: wire::Name,
     pub scope: String,
     pub object: String,
     /// The object's name when a record named it (`map registered … name=carts`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_name: Option<String>,
     pub sides: [Side; 2],
     pub conflicts: u64,
@@ -242,11 +252,11 @@ pub struct ConflictSite {
     pub first_ns: i64,
     pub last_ns: i64,
     /// Access-sampled logs: the site's estimated true pair count.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<Estimate>,
     pub examples: Vec<Conflict>,
     /// Static findings on either side's caller (same line or function).
-    #[serde(rename = "static", skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "static", default, skip_serializing_if = "Vec::is_empty")]
     pub static_findings: Vec<static_join::StaticRef>,
 }
 
@@ -254,7 +264,7 @@ pub struct ConflictSite {
 /// kept pair weighs 1/P(both kept) — P = min(rate_a, rate_b) for one key
 /// (kept or dropped as a whole), rate_a·rate_b for two — with an interval of
 /// about 95% from the spread of the pairs over keys.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Estimate {
     pub conflicts: u64,
     pub low: u64,
@@ -263,22 +273,24 @@ pub struct Estimate {
     pub rates: Vec<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Conflict {
     pub object: String,
     pub scope: String,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "wire::kind")]
+    pub kind: wire::Name,
     /// Null when both windows are open.
     pub overlap_ns: Option<i64>,
     pub a: ConflictSide,
     pub b: ConflictSide,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConflictSide {
     pub actor: String,
     pub trace: Option<String>,
-    pub op: &'static str,
+    #[serde(deserialize_with = "wire::op")]
+    pub op: wire::Name,
     pub key: Option<String>,
     /// Null for happens-before examples from traces without times.
     pub start_ns: Option<i64>,
@@ -288,7 +300,7 @@ pub struct ConflictSide {
     pub end_source: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct DiagnosticReport {
     pub source: String,
     pub severity: Severity,
@@ -318,7 +330,7 @@ pub struct GraphActor {
 
 /// Happens-before results: racy events (accesses that conflict with an
 /// earlier access not ordered before them) and their distinct locations.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct HbReport {
     pub racy_events: u64,
     pub racy_locations: u64,
@@ -326,7 +338,7 @@ pub struct HbReport {
     pub scopes: Vec<HbScopeReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct HbScopeReport {
     pub scope: String,
     pub events: u64,

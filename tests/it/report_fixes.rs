@@ -651,3 +651,214 @@ fn docs_name_real_paths_and_explain_the_table() {
         assert!(crate::harness::fixture(path).exists(), "{path}");
     }
 }
+
+/// A real report with every section: conflicts, races, a crash, a dump, a
+/// deadlock, locks, static findings.
+fn full_report(dir: &tempfile::TempDir, name: &str) -> (std::path::PathBuf, String) {
+    let p = dir.path().join(name);
+    let r = run(
+        &[
+            "scan",
+            "--format",
+            "json",
+            "-o",
+            crate::harness::path_str(&p),
+            "tests/fixtures/go/zap_crash.jsonl",
+            "tests/fixtures/go/race_worker_pool.stderr",
+            "tests/fixtures/go/deadlock_locks.jsonl",
+            EMBEDDED_DUMP,
+            "tests/fixtures/static/copylock_race.stderr",
+            "tests/fixtures/static/go_vet.stderr",
+            "tests/fixtures/static/staticcheck.sarif",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let text = std::fs::read_to_string(&p).unwrap();
+    (p, text)
+}
+
+/// Item 8: two reports whose `races` hold numbers: exit 2 and a message
+/// naming the file and the field, not a panic.
+#[test]
+fn merge_rejects_races_of_numbers() {
+    let dir = crate::harness::tempdir();
+    let (_, text) = full_report(&dir, "a.json");
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["races"] = serde_json::json!([1, 2]);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let bad = crate::harness::path_str(&bad);
+    let r = run(&["merge", bad, bad], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("{bad}: not a well-formed racetrail.report/v1 report at `races[0]`: invalid type: integer `1`, expected struct RaceSite")),
+        "{}",
+        r.stderr
+    );
+    let b = run(&["scan", "--baseline", bad, crate::harness::ZAP_JSON], None);
+    assert_eq!(b.code, 2, "{}", b.stderr);
+    assert!(b.stderr.contains("at `races[0]`"), "{}", b.stderr);
+}
+
+/// A JSON path as serde_path_to_error prints it: `races[0].blocks`.
+fn path_text(path: &[String]) -> String {
+    let mut s = String::new();
+    for p in path {
+        if p.starts_with('[') {
+            s.push_str(p);
+        } else {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(p);
+        }
+    }
+    s
+}
+
+/// Every (path, value) of a document, depth first.
+fn nodes(v: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) {
+    out.push((path.clone(), v.clone()));
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                path.push(k.clone());
+                nodes(x, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                path.push(format!("[{i}]"));
+                nodes(x, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn at_mut<'v>(v: &'v mut Value, path: &[String]) -> &'v mut Value {
+    path.iter().fold(v, |v, p| match p.strip_prefix('[') {
+        Some(i) => &mut v[i.trim_end_matches(']').parse::<usize>().unwrap()],
+        None => &mut v[p.as_str()],
+    })
+}
+
+/// Item 8: seeded mutations of a real report — a value of a wrong type, a
+/// field removed, the file truncated — never panic `merge` or `--baseline`:
+/// each either reads (0) or is rejected (2) naming the file, and a wrong type
+/// names its field.
+#[test]
+fn mutated_reports_are_rejected_by_field() {
+    let dir = crate::harness::tempdir();
+    let (good, text) = full_report(&dir, "good.json");
+    let good = crate::harness::path_str(&good).to_string();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut all = Vec::new();
+    nodes(&doc, &mut Vec::new(), &mut all);
+    let mut rng = crate::harness::Rng(0x5eed_0011);
+    let (mut rejected, mut typed) = (0, 0);
+    for round in 0..60 {
+        let mut v = doc.clone();
+        let (path, _) = &all[1 + rng.below(all.len() - 1)];
+        let mutated = dir.path().join(format!("m{round}.json"));
+        let mut wrong_type = false;
+        let out = match round % 3 {
+            0 => {
+                // A value of a type no field of the report accepts there.
+                let node = at_mut(&mut v, path);
+                *node = match node {
+                    Value::String(_) => Value::from(42),
+                    Value::Number(_) | Value::Bool(_) => Value::from("x"),
+                    Value::Array(_) | Value::Object(_) => Value::from(7),
+                    Value::Null => Value::from(true),
+                };
+                // `null` fields (Option) take no bool; all others reject the swap.
+                wrong_type = true;
+                serde_json::to_string_pretty(&v).unwrap()
+            }
+            1 => {
+                // A field removed from its object (required or not).
+                let (parent, key) = path.split_at(path.len() - 1);
+                if let Value::Object(m) = at_mut(&mut v, parent) {
+                    m.remove(&key[0]);
+                }
+                serde_json::to_string_pretty(&v).unwrap()
+            }
+            _ => text[..rng.below(text.len())].to_string(),
+        };
+        std::fs::write(&mutated, &out).unwrap();
+        let m = crate::harness::path_str(&mutated);
+        for args in [
+            vec!["merge", good.as_str(), m],
+            vec!["scan", "-q", "--baseline", m, crate::harness::ZAP_JSON],
+        ] {
+            let r = run(&args, None);
+            assert!(
+                [0, 1, 2].contains(&r.code),
+                "{args:?} at {path:?}: exit {}: {}",
+                r.code,
+                r.stderr
+            );
+            assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+            if r.code == 2 {
+                rejected += 1;
+                assert!(
+                    r.stderr.contains(m),
+                    "the message names the file: {}",
+                    r.stderr
+                );
+            }
+            if wrong_type {
+                assert_eq!(r.code, 2, "{args:?}: a wrong type at {path:?} is rejected");
+                let field = path_text(path);
+                assert!(
+                    r.stderr.contains(&format!("at `{field}`")),
+                    "{args:?}: names {field}: {}",
+                    r.stderr
+                );
+                typed += 1;
+            }
+        }
+    }
+    assert!(
+        rejected >= 60 && typed >= 40,
+        "{rejected} rejected, {typed} by type"
+    );
+}
+
+/// Item 8: every report read back through the typed structs and written
+/// again is the same bytes (a merge of one report is that report).
+#[test]
+fn a_report_reads_back_byte_for_byte() {
+    let dir = crate::harness::tempdir();
+    let (good, text) = full_report(&dir, "one.json");
+    let r = run(&["merge", crate::harness::path_str(&good)], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout == text.as_bytes(),
+        "merge of one report:\n{}",
+        r.text()
+    );
+    // And a happens-before report, with its `hb` section.
+    let std = std_trace(&dir);
+    let hb = dir.path().join("hb.json");
+    run(
+        &[
+            "scan",
+            "--mode",
+            "hb",
+            "--format",
+            "json",
+            "-o",
+            crate::harness::path_str(&hb),
+            &std,
+        ],
+        None,
+    );
+    let r = run(&["merge", crate::harness::path_str(&hb)], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout == std::fs::read(&hb).unwrap());
+}
