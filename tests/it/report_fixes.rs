@@ -862,3 +862,163 @@ fn a_report_reads_back_byte_for_byte() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout == std::fs::read(&hb).unwrap());
 }
+
+/// Mermaid's own parser (`tests/mermaid/parse.mjs`, npm packages mermaid
+/// and jsdom), or `None` when node or the packages are not installed.
+fn mermaid_parser() -> Option<std::path::PathBuf> {
+    let dir = crate::harness::fixture("tests/mermaid");
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (node && dir.join("node_modules/mermaid/package.json").exists()).then(|| dir.join("parse.mjs"))
+}
+
+/// Link statements of a flowchart, one per line as the renderer writes them.
+fn mermaid_links(m: &str) -> usize {
+    m.lines()
+        .filter(|l| {
+            ["-->", "==>", ".->", ".- ", "~~~"]
+                .iter()
+                .any(|op| l.contains(op))
+        })
+        .count()
+}
+
+/// Item 2: every kind of finding draws something in Mermaid — conflicts,
+/// crashes (with the other side from the logs), deadlocks, races, hb — and
+/// Mermaid's own parser accepts every fixture's output.
+#[test]
+fn mermaid_draws_every_finding_and_parses() {
+    let dir = crate::harness::tempdir();
+    let std = std_trace(&dir);
+    let mut cases: Vec<Vec<String>> = [
+        "samples/",
+        crate::harness::ZAP_JSON,
+        "tests/fixtures/zap_console.log",
+        "tests/fixtures/logfmt.log",
+        "tests/fixtures/go/zap_crash.jsonl",
+        "tests/fixtures/go/deadlock_locks.jsonl",
+        EMBEDDED_DUMP,
+        "tests/fixtures/go/fatal_writes_go119.stderr",
+        "tests/fixtures/go/fatal_writes_go123.stderr",
+        "tests/fixtures/go/fatal_read_write_system_go123.stderr",
+        "tests/fixtures/go/fatal_two_reporters.stderr",
+        "tests/fixtures/go/fatal_parked_300.stderr",
+        "tests/fixtures/go/panic_nil_map.stderr",
+        "tests/fixtures/go/sigquit.stderr",
+        "tests/fixtures/go/race_worker_pool.stderr",
+        "tests/fixtures/go/race_cache_method.stderr",
+        "tests/fixtures/go/race_global_var.stderr",
+        "tests/fixtures/go/race_gotest.stdout",
+        "tests/fixtures/sampling/sampled.jsonl",
+        "tests/fixtures/static/",
+    ]
+    .iter()
+    .map(|f| vec![f.to_string()])
+    .collect();
+    cases.push(vec!["--mode".into(), "hb".into(), std.clone()]);
+    cases.push(vec![
+        "--mode".into(),
+        "hb".into(),
+        crate::harness::ZAP_JSON.into(),
+    ]);
+    let mut files = Vec::new();
+    let mut outputs = Vec::new();
+    for (n, args) in cases.iter().enumerate() {
+        let mut all = vec!["scan", "--format", "mermaid"];
+        all.extend(args.iter().map(String::as_str));
+        let r = run(&all, None);
+        let m = r.text();
+        assert!(m.starts_with("flowchart LR\n"), "{args:?}");
+        assert!(m.lines().count() > 1, "{args:?} draws something:\n{m}");
+        // linkStyle names links that exist.
+        let links = mermaid_links(&m);
+        for l in m
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("linkStyle "))
+        {
+            let i: usize = l.split(' ').next().unwrap().parse().unwrap();
+            assert!(i < links, "{args:?}: linkStyle {i} of {links} links");
+        }
+        let p = dir.path().join(format!("case{n}.mmd"));
+        std::fs::write(&p, &m).unwrap();
+        files.push(p);
+        outputs.push(m);
+    }
+    // A crash dump alone: the crashing goroutine and who stood beside it.
+    let fatal = &outputs[7];
+    assert!(fatal.contains("crash0_g{{\"goroutine 12 crashing<br/>main.applyDelta<br/>fatal_map_writes/main.go:19\"}}"), "{fatal}");
+    assert!(
+        fatal.contains("crash0_s0([\"goroutine 14 [runnable]"),
+        "{fatal}"
+    );
+    // A zap log ending in a crash: the map by name and the other side.
+    let zc = &outputs[4];
+    assert!(
+        zc.contains("crash0_m[[\"map reqCounters<br/>0xc000080e40\"]]"),
+        "{zc}"
+    );
+    assert!(zc.contains("crash0_g == \"concurrent map read and map write\" ==> crash0_m"));
+    for (actor, op) in [("7", "write"), ("14", "range")] {
+        let node = zc
+            .lines()
+            .find(|l| {
+                l.contains(&format!(
+                    "([\"goroutine {actor}<br/>tests/fixtures/go/zap_crash.jsonl:"
+                ))
+            })
+            .unwrap_or_else(|| panic!("goroutine {actor} of the other side:\n{zc}"));
+        let id = node.trim().split('(').next().unwrap();
+        assert!(
+            zc.contains(&format!(
+                "{id} -- \"{op} (open): the other side\" --> crash0_m"
+            )),
+            "{zc}"
+        );
+    }
+    assert!(outputs[5].contains("== \"deadlock: waits for ledger.mu\" ==>"));
+    assert!(
+        outputs[14].contains("<-- \"map race: write × write, 2 blocks\" -->"),
+        "{}",
+        outputs[14]
+    );
+    assert!(
+        outputs[20].contains("hb0_a -- \"write/write: not ordered\" --> hb0_b"),
+        "{}",
+        outputs[20]
+    );
+
+    let Some(parser) = mermaid_parser() else {
+        eprintln!("skipped: node/mermaid not available (npm ci in tests/mermaid)");
+        return;
+    };
+    // The parser is live: a broken document fails.
+    let broken = dir.path().join("broken.mmd");
+    std::fs::write(&broken, "flowchart LR\n  a[\"x\"] --> b((\"y\"\n").unwrap();
+    let out = std::process::Command::new("node")
+        .arg(&parser)
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "the parser rejects a broken document"
+    );
+    let out = std::process::Command::new("node")
+        .arg(&parser)
+        .args(&files)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "Mermaid rejects some output:\n{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("ok ")).count(),
+        files.len(),
+        "{report}"
+    );
+}
