@@ -1022,3 +1022,123 @@ fn mermaid_draws_every_finding_and_parses() {
         "{report}"
     );
 }
+
+/// `racetrail graph ARGS…` as text.
+fn graph(args: &[&str]) -> String {
+    let mut all = vec!["graph"];
+    all.extend_from_slice(args);
+    run(&all, None).text()
+}
+
+/// `dot -Tpng` of a graph: the PNG's bytes, or `None` without Graphviz.
+fn png(dot: &str) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("dot")
+        .arg("-Tpng")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dot.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "Graphviz: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(out.stdout)
+}
+
+/// Item 7: the graph has a legend of what it draws; a lock's small
+/// holder → waiter edges fold into its node (no more than 3 drawn per lock,
+/// drawn + folded = the JSON's pairs); labels hang off their edges; a
+/// crash's other side runs from the goroutine's node to the map's, by name;
+/// Graphviz renders every fixture's graph to a PNG without a warning.
+#[test]
+fn dot_legend_folding_and_crash_sides() {
+    let g = graph(&["samples/storefront.jsonl"]);
+    assert!(g.contains("  edge [fontname=\"Helvetica\", fontsize=9, decorate=true];"));
+    let legend = g
+        .lines()
+        .find(|l| l.starts_with("  legend [shape=plaintext"))
+        .expect("a legend");
+    assert!(
+        legend.contains("holder → waiter: the holder's hold blocked the waiter"),
+        "{legend}"
+    );
+    assert!(legend.contains("goroutine → map: its accesses in conflicting pairs"));
+    assert!(
+        !legend.contains("crash"),
+        "no crash here, none in the legend"
+    );
+    let (j, _) = scan_json(&["samples/storefront.jsonl"]);
+    let pairs = j["contention"].as_array().unwrap().len();
+    let waits = g
+        .lines()
+        .filter(|l| l.contains("style=dashed, color=steelblue"))
+        .count();
+    assert!((1..=3).contains(&waits), "{waits} wait edges drawn");
+    assert!(
+        g.contains(&format!("+{} smaller holder → waiter pairs", pairs - waits)),
+        "the lock node tells how many were folded:\n{g}"
+    );
+    let conflicts = g.lines().filter(|l| l.contains("-> s0_m")).count();
+    assert!(
+        conflicts > waits,
+        "conflict edges are no longer outnumbered"
+    );
+
+    let c = graph(&["tests/fixtures/go/zap_crash.jsonl"]);
+    let label_of = |id: &str| {
+        c.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} [")))
+            .unwrap_or_else(|| panic!("node {id}:\n{c}"))
+            .to_string()
+    };
+    for (actor, op) in [("7", "write"), ("14", "range")] {
+        let edge = c
+            .lines()
+            .find(|l| l.contains(&format!("other side: {op} on reqCounters (open)")))
+            .unwrap_or_else(|| panic!("goroutine {actor}'s other side:\n{c}"));
+        let (from, rest) = edge.trim().split_once(" -> ").unwrap();
+        let to = rest.split_once(' ').unwrap().0;
+        assert!(
+            label_of(from).contains(&format!("label=\"goroutine {actor}\\n")),
+            "{edge}"
+        );
+        assert!(
+            label_of(to).contains("label=\"map reqCounters\\n0xc000080e40"),
+            "{edge}"
+        );
+    }
+    assert!(c.contains("crash0 -> s0_m0 [color=red, penwidth=2, fontcolor=red, label=\"concurrent map read and map write\"]"), "{c}");
+    assert!(
+        c.contains("s0_g") && c.contains("-> crash0 [style=dotted"),
+        "the crashing goroutine's node"
+    );
+
+    let mut rendered = 0;
+    for args in [
+        vec!["samples/"],
+        vec!["tests/fixtures/go/zap_crash.jsonl"],
+        vec!["tests/fixtures/go/deadlock_locks.jsonl"],
+        vec!["tests/fixtures/go/race_worker_pool.stderr"],
+        vec!["tests/fixtures/go"],
+        vec!["tests/fixtures/static/"],
+    ] {
+        let Some(p) = png(&graph(&args)) else {
+            assert!(std::env::var_os("CI").is_none(), "CI installs Graphviz");
+            eprintln!("skipped: Graphviz dot not available");
+            return;
+        };
+        assert!(p.starts_with(b"\x89PNG\r\n\x1a\n"), "{args:?}");
+        rendered += 1;
+    }
+    assert_eq!(rendered, 6);
+}
