@@ -595,8 +595,9 @@ pub fn crashes(an: &Analysis<'_>) -> Vec<Crash> {
         .collect()
 }
 
-/// Goroutine dumps that are not crashes (SIGQUIT-free `runtime.Stack`
-/// dumps, dumps logged in a field): information, not findings.
+/// Goroutine dumps that are not crashes (no fatal error, panic or signal:
+/// a `runtime.Stack` dump, often logged in a field): information, not
+/// findings.
 pub fn plain_dumps(an: &Analysis<'_>) -> Vec<Crash> {
     let stds = std_frames(an);
     an.dumps
