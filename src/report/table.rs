@@ -34,9 +34,9 @@ pub fn terminal_width() -> u16 {
 
 /// The printed width of a table in the condensed UTF-8 style: each column's
 /// widest line, one space of padding either side, and a border between.
-fn table_width(g: &Grid) -> u16 {
+fn table_width(g: &Grid) -> usize {
     let w = g.column_max_content_widths();
-    w.iter().sum::<u16>() + 3 * w.len() as u16 + 1
+    w.iter().map(|&c| c as usize).sum::<usize>() + 3 * w.len() + 1
 }
 
 /// `text` wrapped to `width` between its `, `-separated items (at spaces
@@ -181,11 +181,11 @@ impl Table {
     /// by comfy-table to the width.
     fn fit(&self, wide: Grid, compact: Option<Grid>) -> Grid {
         let width = terminal_width();
-        if table_width(&wide) <= width {
+        if table_width(&wide) <= width as usize {
             return wide;
         }
         let mut g = compact.unwrap_or(wide);
-        if table_width(&g) > width {
+        if table_width(&g) > width as usize {
             g.set_content_arrangement(ContentArrangement::Dynamic)
                 .set_width(width);
         }
@@ -507,7 +507,7 @@ impl Table {
             ]);
             wide.add_row(row);
         }
-        let compact = (table_width(&wide) as usize > width).then(|| {
+        let compact = (table_width(&wide) > width).then(|| {
             let mut g = self.grid();
             let what = if scopes {
                 "map\nkind\nscope"
