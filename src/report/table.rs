@@ -85,6 +85,19 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> String {
     out
 }
 
+/// Longest text of a table cell; JSON and the evidence lines have it whole.
+const CELL_CHARS: usize = 120;
+
+/// Log text for a table cell: sanitized, and cut with `…` past
+/// [`CELL_CHARS`] (wrapping a huge word to the width costs time for nothing).
+fn clip(s: &str) -> String {
+    let s = sanitize(s);
+    match s.char_indices().nth(CELL_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.into_owned(),
+    }
+}
+
 /// The UTC date of a time, `2026-11-26`.
 fn date(ns: i64) -> Option<String> {
     let t = jiff::Timestamp::from_nanosecond(ns as i128)
@@ -219,12 +232,12 @@ impl Table {
             || r.contention.iter().any(|e| e.scope != shown[0].scope);
         let label = |scope: &str, name: Option<&str>, id: &str, sep: &str| {
             let mut l = match name {
-                Some(n) => format!("{}{sep}{}", sanitize(n), sanitize(id)),
-                None => sanitize(id).into_owned(),
+                Some(n) => format!("{}{sep}{}", clip(n), clip(id)),
+                None => clip(id),
             };
             // Wide tables give the scope a column of its own.
             if scopes && sep == "\n" {
-                l.push_str(&format!("\n{}", sanitize(scope)));
+                l.push_str(&format!("\n{}", clip(scope)));
             }
             l
         };
@@ -267,7 +280,7 @@ impl Table {
                 };
                 let mut row = vec![Cell::new(label(&l.scope, l.name.as_deref(), &l.lock, sep))];
                 if scopes && !two_line {
-                    row.push(Cell::new(sanitize(&l.scope)));
+                    row.push(Cell::new(clip(&l.scope)));
                 }
                 row.extend([
                     right(l.holds.to_string()),
@@ -325,11 +338,11 @@ impl Table {
                         sep,
                     ))];
                     if scope_column {
-                        row.push(Cell::new(sanitize(&e.scope)));
+                        row.push(Cell::new(clip(&e.scope)));
                     }
                     row.extend([
-                        Cell::new(format!("goroutine {}", sanitize(&e.holder))),
-                        Cell::new(format!("goroutine {}", sanitize(&e.waiter))),
+                        Cell::new(format!("goroutine {}", clip(&e.holder))),
+                        Cell::new(format!("goroutine {}", clip(&e.waiter))),
                         right(e.waits.to_string()),
                         right(human_ns(e.blamed_ns)),
                         right(human_ns(e.max_ns)),
@@ -390,7 +403,7 @@ impl Table {
                         Some(m) if m != s.op => format!("{} ({m})", s.op),
                         _ => s.op.to_string(),
                     };
-                    format!("{} {}\n  {}", op, sanitize(&s.func), sanitize(&s.site))
+                    format!("{} {}\n  {}", op, clip(&s.func), clip(&s.site))
                 })
             };
             g.add_row(vec![
@@ -456,11 +469,9 @@ impl Table {
                 _ => t,
             }
         };
-        let map = |c: &super::ConflictSite| {
-            sanitize(c.object_name.as_deref().unwrap_or(&c.object)).into_owned()
-        };
+        let map = |c: &super::ConflictSite| clip(c.object_name.as_deref().unwrap_or(&c.object));
         let side = |c: &super::ConflictSite, i: usize| {
-            sanitize(&format!("{} {}", c.sides[i].op, c.sides[i].site)).into_owned()
+            clip(&format!("{} {}", c.sides[i].op, c.sides[i].site))
         };
         let kind = |c: &super::ConflictSite| {
             let mut k = Cell::new(c.kind);
@@ -494,7 +505,7 @@ impl Table {
         for (i, c) in sites.iter().enumerate() {
             let mut row = vec![Cell::new(i + 1), kind(c)];
             if scopes {
-                row.push(Cell::new(sanitize(&c.scope)));
+                row.push(Cell::new(clip(&c.scope)));
             }
             row.extend([
                 Cell::new(map(c)),
@@ -525,7 +536,7 @@ impl Table {
                 let mut m = format!("{}\n{}", map(c), c.kind);
                 if scopes {
                     m.push('\n');
-                    m.push_str(&sanitize(&c.scope));
+                    m.push_str(&clip(&c.scope));
                 }
                 g.add_row(vec![
                     Cell::new(i + 1),
@@ -628,12 +639,12 @@ impl Table {
                 locs.push("…");
             }
             g.add_row(vec![
-                Cell::new(sanitize(&sc.scope)),
+                Cell::new(clip(&sc.scope)),
                 right(thousands(sc.threads)),
                 right(thousands(sc.events)),
                 right(thousands(sc.racy_events)),
                 right(thousands(sc.racy_locations)),
-                Cell::new(sanitize(&locs.join(" "))),
+                Cell::new(clip(&locs.join(" "))),
             ]);
         }
         writeln!(

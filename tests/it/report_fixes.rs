@@ -1142,3 +1142,33 @@ fn dot_legend_folding_and_crash_sides() {
     }
     assert_eq!(rendered, 6);
 }
+
+/// Item 4 on hostile input: a 70,000-character map name and caller in a
+/// conflict site does not overflow the table's width arithmetic.
+#[test]
+fn a_huge_cell_does_not_break_the_fit() {
+    let dir = crate::harness::tempdir();
+    let m = "m".repeat(70_000);
+    let lines = vec![
+        format!(
+            r#"{{"ts_ns":100,"dur_ns":50,"goroutine":1,"map":"{m}","op":"write","caller":"{m}"}}"#
+        ),
+        format!(r#"{{"ts_ns":120,"dur_ns":50,"goroutine":2,"map":"{m}","op":"write"}}"#),
+    ];
+    let p = crate::harness::write_lines(dir.path(), "huge.jsonl", &lines);
+    for width in [80, 200] {
+        let text = table_at(width, &[crate::harness::path_str(&p)]);
+        assert!(
+            text.contains("1 conflicting pair at 1 conflict site"),
+            "{}",
+            &text[..200]
+        );
+        for l in text.lines().filter(|l| is_table_line(l)) {
+            assert!(
+                l.chars().count() <= width as usize,
+                "{} columns",
+                l.chars().count()
+            );
+        }
+    }
+}
