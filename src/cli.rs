@@ -37,11 +37,11 @@ pub struct Cli {
 pub enum Command {
     /// Scan logs and report conflicting map accesses.
     ///
-    /// Example: racetrail scan dump/
+    /// Example: racetrail scan logs/
     Scan(ScanArgs),
     /// Draw the conflicts as a Graphviz graph (scan --format dot).
     ///
-    /// Example: racetrail graph dump/ | dot -Tsvg > conflicts.svg
+    /// Example: racetrail graph logs/ | dot -Tsvg > conflicts.svg
     Graph(ScanArgs),
     /// Show each finding as swimlanes on the terminal: a lane per goroutine,
     /// its access windows, lock holds and waits on one time axis, the
@@ -119,7 +119,9 @@ pub enum Generated {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Tables for a terminal.
+    /// Tables for a terminal, fitted to its width (COLUMNS, else 80). A
+    /// conflict site's `first … last`: the start of its earliest conflicting
+    /// window and how much later its latest one started.
     Table,
     /// The racetrail.report/v1 JSON document.
     Json,

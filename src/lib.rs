@@ -66,7 +66,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Timeline(args) => scan(Config::new(args, OutputFormat::Timeline)?, out),
         Command::Dumps(args) => dumps(&args, out),
         Command::Merge(args) => {
-            let merged = report::merge::merge(&report::merge::read(&args.reports)?)?;
+            let merged = report::merge::merge(report::merge::read(&args.reports)?);
             let write = |w: &mut dyn Write| -> io::Result<()> {
                 serde_json::to_writer_pretty(&mut *w, &merged)
                     .map_err(crate::report::json::io_error)?;
@@ -209,7 +209,10 @@ fn dumps(args: &cli::DumpsArgs, out: &mut dyn Write) -> anyhow::Result<Outcome> 
             if dumps.is_empty() {
                 writeln!(buf, "no goroutine dumps")?;
             }
-            for d in &dumps {
+            for (n, d) in dumps.iter().enumerate() {
+                if n > 0 {
+                    writeln!(buf)?;
+                }
                 report::table::crash_digest(d, &mut buf, args.buckets)?;
                 report::table::longest_waits(d, &mut buf, 5)?;
             }
@@ -309,6 +312,14 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     {
         if !config.quiet {
             eprintln!("racetrail: error: {errors} lines could not be parsed (--max-errors {max})");
+        }
+        return Ok(Outcome::Incomplete);
+    }
+    if report.nothing_read() {
+        if !config.quiet {
+            eprintln!(
+                "racetrail: error: nothing was read: no line of the inputs is a record racetrail knows (not a log, or --input-format/--mode needed)"
+            );
         }
         return Ok(Outcome::Incomplete);
     }

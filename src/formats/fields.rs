@@ -98,7 +98,7 @@ impl Concept {
         }
     }
 
-    fn defaults(self) -> &'static [&'static str] {
+    pub fn defaults(self) -> &'static [&'static str] {
         match self {
             Concept::TimeNs => &["ts_ns", "t_ns", "time_ns"],
             Concept::Time => &["ts", "time", "timestamp", "@timestamp", "T"],

@@ -108,7 +108,9 @@ impl Formats {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -400,7 +402,7 @@ pub fn parse_chunk<'a>(
         let (line_no, line) = lines.take().expect("peeked");
         if line.len() > opts.max_line_bytes {
             let msg = format!(
-                "line of {} bytes is longer than the limit of {} bytes; skipped",
+                "line of {} bytes is longer than the limit of {} bytes (--max-line-bytes); skipped",
                 line.len(),
                 opts.max_line_bytes
             );

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use serde_json::Value;
+use serde::Deserialize;
 
 use super::Report;
 
@@ -18,45 +18,52 @@ pub struct Baseline {
     fingerprints: BTreeSet<String>,
 }
 
+/// A line of `--format jsonl`: a finding, which may have a fingerprint
+/// (`hb_race` lines have none).
+#[derive(Deserialize)]
+struct FindingLine {
+    fingerprint: Option<String>,
+}
+
 impl Baseline {
-    /// Reads a `racetrail.report/v1` JSON report, or JSON lines of findings.
+    /// Reads a `racetrail.report/v1` JSON report (its first line is `{` or
+    /// names the schema), or JSON lines of findings, through typed structs:
+    /// a malformed one is an error naming the file, line and field.
     pub fn load(path: &Path) -> anyhow::Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the baseline {}", path.display()))?;
+        let first = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
         let mut fingerprints = BTreeSet::new();
-        let mut take = |v: &Value| {
-            if let Some(f) = v.get("fingerprint").and_then(Value::as_str) {
-                fingerprints.insert(f.to_string());
-            }
-        };
-        match serde_json::from_str::<Value>(&text) {
-            Ok(doc) if doc.get("schema").is_some() => {
-                for list in ["conflict_sites", "races", "crashes", "deadlocks"] {
-                    doc.get(list)
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .for_each(&mut take);
-                }
-            }
-            _ => {
-                for (n, line) in text
-                    .lines()
-                    .enumerate()
-                    .filter(|(_, l)| !l.trim().is_empty())
-                {
-                    let v: Value = serde_json::from_str(line).with_context(|| {
-                        format!(
-                            "{}:{}: neither a racetrail report nor JSON lines",
-                            path.display(),
-                            n + 1
-                        )
-                    })?;
-                    take(&v);
-                }
-            }
+        if first == "{" || first.contains("\"schema\"") {
+            let r = super::wire::read_report(path, &text).context("reading the baseline")?;
+            fingerprints.extend(r.conflict_sites.into_iter().map(|s| s.fingerprint));
+            fingerprints.extend(r.races.into_iter().map(|s| s.fingerprint));
+            fingerprints.extend(r.crashes.into_iter().map(|s| s.fingerprint));
+            fingerprints.extend(r.deadlocks.into_iter().map(|s| s.fingerprint));
+            return Ok(Baseline { fingerprints });
         }
-        if fingerprints.is_empty() && !text.trim().is_empty() && !text.contains("\"schema\"") {
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let mut de = serde_json::Deserializer::from_str(line);
+            let f: FindingLine = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}: neither a racetrail report nor JSON lines of findings: at `{}`: {}",
+                    path.display(),
+                    n + 1,
+                    e.path(),
+                    e.inner()
+                )
+            })?;
+            fingerprints.extend(f.fingerprint);
+        }
+        if fingerprints.is_empty() && !text.trim().is_empty() {
             bail!("{}: no finding fingerprints in it", path.display());
         }
         Ok(Baseline { fingerprints })

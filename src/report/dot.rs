@@ -1,8 +1,13 @@
 //! `--format dot`: Graphviz. One cluster per scope; goroutines (labelled
 //! with their trace ids) and maps as nodes; a red edge from a goroutine to a
 //! map for its part in the conflicts there, labelled with its ops and the
-//! number of conflicting pairs its accesses are in. A map, race edge or
-//! crash that a static check flagged says which (`flagged: go vet copylocks`).
+//! number of conflicting pairs its accesses are in. Dashed blue edges point
+//! from a lock's holder to the waiter it blocked; per lock only the costliest
+//! are drawn, the rest folded into the lock's node. A crash points at the map
+//! it crashed on (named from the logs), and the other side's goroutines
+//! point there too. A legend (a node, not a cluster) explains what is drawn;
+//! edge labels hang off their edges (`decorate`). A map, race edge or crash
+//! that a static check flagged says which (`flagged: go vet copylocks`).
 
 use std::io::{self, Write};
 
@@ -43,15 +48,51 @@ fn short(trace: &str) -> &str {
     trace.get(..12).unwrap_or(trace)
 }
 
+/// Holder → waiter edges drawn per lock; the smaller ones are folded into
+/// the lock's node.
+const EDGES_PER_LOCK: usize = 3;
+/// An edge blamed for less than this share (percent) of its lock's blamed
+/// time is folded.
+const FOLD_BELOW_PERCENT: i64 = 10;
+
+/// Node ids by (scope, actor) and (scope, object), for edges drawn outside
+/// the scope's cluster (a crash's other side).
+#[derive(Default)]
+struct Nodes {
+    actors: std::collections::BTreeMap<(String, String), String>,
+    maps: std::collections::BTreeMap<(String, String), String>,
+}
+
+/// What the graph draws, for the legend.
+#[derive(Default)]
+struct Drawn {
+    conflicts: bool,
+    waits: bool,
+    folded: bool,
+    deadlocks: bool,
+    races: bool,
+    crashes: bool,
+    crash_maps: bool,
+    other_sides: bool,
+    forks: bool,
+}
+
 impl Renderer for Dot {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "digraph racetrail {{")?;
         writeln!(
             out,
-            "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11];"
+            "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, forcelabels=true];"
         )?;
         writeln!(out, "  node [fontname=\"Helvetica\", fontsize=10];")?;
-        writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
+        // Labels hang off their edge by a short line (decorate), so a label
+        // is never mistaken for a neighbour's.
+        writeln!(
+            out,
+            "  edge [fontname=\"Helvetica\", fontsize=9, decorate=true];"
+        )?;
+        let mut nodes = Nodes::default();
+        let mut drawn = Drawn::default();
         let mut scopes: Vec<&str> = report
             .graph
             .iter()
@@ -104,12 +145,41 @@ impl Renderer for Dot {
                     "    s{si}_m{oi} [shape=box, style=filled, fillcolor=\"#fde0dd\", label={}];",
                     label(&lines)
                 )?;
+                nodes.maps.insert(
+                    (scope.to_string(), object.to_string()),
+                    format!("s{si}_m{oi}"),
+                );
             }
+            // Contention per lock: the costliest holder → waiter edges are
+            // drawn, the small ones folded into the lock's node.
             let waits: Vec<_> = report
                 .contention
                 .iter()
                 .filter(|e| e.scope == *scope)
                 .collect();
+            let mut lock_ids: Vec<&str> = waits.iter().map(|w| w.lock.as_str()).collect();
+            lock_ids.sort_unstable();
+            lock_ids.dedup();
+            let mut kept: Vec<&super::locks::EdgeReport> = Vec::new();
+            let mut folded: Vec<(&str, Option<&str>, usize, i64)> = Vec::new();
+            for lock in &lock_ids {
+                // `contention` is sorted by blamed time, largest first.
+                let of: Vec<_> = waits.iter().filter(|w| w.lock == *lock).copied().collect();
+                let total: i64 = of.iter().map(|w| w.blamed_ns).sum();
+                let (keep, fold): (Vec<_>, Vec<_>) = of.iter().enumerate().partition(|(k, w)| {
+                    *k == 0
+                        || (*k < EDGES_PER_LOCK && w.blamed_ns * 100 >= total * FOLD_BELOW_PERCENT)
+                });
+                kept.extend(keep.into_iter().map(|(_, w)| *w));
+                if !fold.is_empty() {
+                    folded.push((
+                        lock,
+                        of[0].lock_name.as_deref(),
+                        fold.len(),
+                        fold.iter().map(|(_, w)| w.blamed_ns).sum(),
+                    ));
+                }
+            }
             let deadlocks: Vec<_> = report
                 .deadlocks
                 .iter()
@@ -119,8 +189,7 @@ impl Renderer for Dot {
                 .iter()
                 .map(|e| e.actor.as_str())
                 .chain(
-                    waits
-                        .iter()
+                    kept.iter()
                         .flat_map(|w| [w.holder.as_str(), w.waiter.as_str()]),
                 )
                 .chain(
@@ -149,6 +218,10 @@ impl Renderer for Dot {
                     "    s{si}_g{ai} [shape=ellipse, label={}];",
                     label(&lines)
                 )?;
+                nodes.actors.insert(
+                    (scope.to_string(), actor.to_string()),
+                    format!("s{si}_g{ai}"),
+                );
             }
             for e in &edges {
                 let ai = actors.iter().position(|a| *a == e.actor).unwrap_or(0);
@@ -163,10 +236,11 @@ impl Renderer for Dot {
                         if e.pairs == 1 { "pair" } else { "pairs" }
                     )])
                 )?;
+                drawn.conflicts = true;
             }
             let node = |a: &str| actors.iter().position(|x| *x == a).unwrap_or(0);
-            // Wait edges: the holder blocked the waiter for this long.
-            for w in &waits {
+            // Wait edges point from the holder to the waiter it blocked.
+            for w in &kept {
                 let lock = w.lock_name.as_deref().unwrap_or(&w.lock);
                 writeln!(
                     out,
@@ -182,26 +256,60 @@ impl Renderer for Dot {
                         ),
                     ])
                 )?;
+                drawn.waits = true;
             }
-            // Deadlock cycles through their locks: each goroutine waits for a
-            // lock that the next one holds.
-            let mut lock_nodes: Vec<&str> = Vec::new();
+            // One node per lock: its figures and the pairs folded into it;
+            // deadlock cycles run through it.
+            let mut lock_nodes: Vec<String> = Vec::new();
+            let mut lock_node = |out: &mut dyn Write, id: &str, lines: Vec<String>, red: bool| {
+                match lock_nodes.iter().position(|l| l == id) {
+                    Some(i) => Ok(i),
+                    None => {
+                        lock_nodes.push(id.to_string());
+                        let colour = if red { "red" } else { "steelblue" };
+                        writeln!(
+                            out,
+                            "    s{si}_l{} [shape=box, style=\"rounded,dashed\", color={colour}, fontcolor={colour}, label={}];",
+                            lock_nodes.len() - 1,
+                            label(&lines)
+                        )
+                        .map(|_| lock_nodes.len() - 1)
+                    }
+                }
+            };
+            for (lock, name, n, ns) in &folded {
+                let l = report
+                    .locks
+                    .iter()
+                    .find(|l| l.scope == *scope && l.lock == *lock);
+                let mut lines = match name {
+                    Some(n) => vec![format!("lock {n}"), lock.to_string()],
+                    None => vec![format!("lock {lock}")],
+                };
+                if let Some(l) = l {
+                    lines.push(format!(
+                        "{} waits, {} blamed",
+                        l.waits,
+                        super::table::human_ns(l.blamed_ns)
+                    ));
+                }
+                lines.push(format!(
+                    "+{n} smaller holder → waiter {} ({}), not drawn",
+                    if *n == 1 { "pair" } else { "pairs" },
+                    super::table::human_ns(*ns)
+                ));
+                let in_deadlock = deadlocks.iter().any(|d| {
+                    d.locks
+                        .iter()
+                        .any(|x| Some(x.as_str()) == *name || x == lock)
+                });
+                lock_node(out, name.unwrap_or(lock), lines, in_deadlock)?;
+                drawn.folded = true;
+            }
             for d in &deadlocks {
                 for (k, a) in d.actors.iter().enumerate() {
                     let lock = d.locks[k].as_str();
-                    let li = match lock_nodes.iter().position(|l| *l == lock) {
-                        Some(i) => i,
-                        None => {
-                            lock_nodes.push(lock);
-                            writeln!(
-                                out,
-                                "    s{si}_l{} [shape=hexagon, color=red, fontcolor=red, label={}];",
-                                lock_nodes.len() - 1,
-                                label(&[format!("lock {lock}")])
-                            )?;
-                            lock_nodes.len() - 1
-                        }
-                    };
+                    let li = lock_node(out, lock, vec![format!("lock {lock}")], true)?;
                     let next = &d.actors[(k + 1) % d.actors.len()];
                     writeln!(
                         out,
@@ -213,14 +321,97 @@ impl Renderer for Dot {
                         "    s{si}_l{li} -> s{si}_g{} [color=red, penwidth=3, fontcolor=red, label=\"held by\"];",
                         node(next)
                     )?;
+                    drawn.deadlocks = true;
                 }
             }
             writeln!(out, "  }}")?;
         }
+        drawn.races = !report.races.is_empty();
         races(report, out)?;
-        crashes(report, out)?;
+        crashes(report, &nodes, &mut drawn, out)?;
+        legend(&drawn, out)?;
         writeln!(out, "}}")
     }
+}
+
+/// A table of what the colours and arrows mean, for what the graph draws.
+fn legend(d: &Drawn, out: &mut dyn Write) -> io::Result<()> {
+    let mut rows: Vec<(&str, &str, &str)> = Vec::new();
+    if d.conflicts {
+        rows.push((
+            "red",
+            "──→",
+            "goroutine → map: its accesses in conflicting pairs (ops, pairs)",
+        ));
+    }
+    if d.waits {
+        rows.push((
+            "steelblue",
+            "- - →",
+            "holder → waiter: the holder's hold blocked the waiter (blamed time, waits)",
+        ));
+    }
+    if d.folded {
+        rows.push(("steelblue", "[lock]", "dashed box: a lock's waits and blamed time, its smaller holder → waiter pairs folded in"));
+    }
+    if d.deadlocks {
+        rows.push((
+            "red",
+            "━━→",
+            "deadlock: goroutine waits for a lock held by the next",
+        ));
+    }
+    if d.races {
+        rows.push((
+            "red",
+            "←──→",
+            "map race between two top user frames (orange: a data race)",
+        ));
+    }
+    if d.crashes {
+        rows.push((
+            "red",
+            "[crash]",
+            "double octagon: a crash, its message and the crashing goroutine",
+        ));
+    }
+    if d.crash_maps {
+        rows.push(("red", "━━→", "crash → the map it crashed on"));
+    }
+    if d.other_sides {
+        rows.push((
+            "red",
+            "━━→",
+            "the other side: goroutine → map, an access still open when it crashed (from the logs)",
+        ));
+    }
+    if d.forks {
+        rows.push(("gray40", "- - →", "created by: parent goroutine → child"));
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // A node, not a cluster: clusters are scopes, races and crashes.
+    let mut html = String::from(
+        "<<table border=\"1\" color=\"gray70\" style=\"rounded\" cellborder=\"0\" cellspacing=\"1\" cellpadding=\"2\">\
+         <tr><td colspan=\"2\"><font color=\"gray40\">legend</font></td></tr>",
+    );
+    for (colour, mark, text) in rows {
+        html.push_str(&format!(
+            "<tr><td align=\"right\"><font color=\"{colour}\">{}</font></td><td align=\"left\">{}</td></tr>",
+            html_text(mark),
+            html_text(text)
+        ));
+    }
+    html.push_str("</table>>");
+    writeln!(out, "  legend [shape=plaintext, fontsize=9, label={html}];")
+}
+
+/// Text for a Graphviz HTML-like label.
+fn html_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The race sites: each top user frame a node, each site pair an edge.
@@ -280,9 +471,18 @@ fn races(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Each crash: the crashing goroutine, the goroutines that created it (a
-/// fork chain, when the dump names parents), and the other side from the logs.
-fn crashes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// fork chain, when the dump names parents), the map it crashed on (by the
+/// name the logs gave it), and the other side from the logs: each access
+/// still open on that map, an edge from its goroutine (the scope's node
+/// when the graph has one) to the map (the scope's node when it has one).
+fn crashes(
+    report: &Report,
+    nodes: &Nodes,
+    drawn: &mut Drawn,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for (ci, c) in report.crashes.iter().enumerate() {
+        drawn.crashes = true;
         writeln!(out, "  subgraph cluster_crash{ci} {{")?;
         writeln!(
             out,
@@ -297,9 +497,6 @@ fn crashes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let (Some(f), Some(s)) = (&c.func, &c.site) {
             title.push(f.clone());
             title.push(super::runtime::short_site(s));
-        }
-        if let Some(m) = &c.map_address {
-            title.push(format!("map {m}"));
         }
         title.extend(
             super::static_join::labels(&c.static_findings)
@@ -346,21 +543,83 @@ fn crashes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "    {from} -> {to} [style=dashed, color=gray40, label={}];",
                 label(&[format!("created by {}", by.func)])
             )?;
+            drawn.forks = true;
             child = Some(parent);
         }
-        for (oi, o) in c.other_side.iter().enumerate() {
+        // The map: the scope's node for it, else one here, named from the
+        // logs when they named it, with the header address the dump shows.
+        let object = c.other_side.first().map(|o| o.object.as_str());
+        let name = c.other_side.iter().find_map(|o| o.object_name.as_deref());
+        let map = match object {
+            Some(o) => match nodes.maps.get(&(c.scope.clone(), o.to_string())) {
+                Some(id) => Some(id.clone()),
+                None => {
+                    let mut lines = vec![format!("map {}", name.unwrap_or(o))];
+                    if name.is_some() {
+                        lines.push(o.to_string());
+                    }
+                    writeln!(
+                        out,
+                        "    crash{ci}_m [shape=box, style=filled, fillcolor=\"#fde0dd\", label={}];",
+                        label(&lines)
+                    )?;
+                    Some(format!("crash{ci}_m"))
+                }
+            },
+            None => c.map_address.as_ref().map(|a| {
+                let _ = writeln!(
+                    out,
+                    "    crash{ci}_m [shape=box, style=filled, fillcolor=\"#fde0dd\", label={}];",
+                    label(&[format!("map {a}")])
+                );
+                format!("crash{ci}_m")
+            }),
+        };
+        if let Some(m) = &map {
+            drawn.crash_maps = true;
+            let what = c
+                .messages
+                .first()
+                .map_or("crashed", |m| m.strip_prefix("fatal error: ").unwrap_or(m));
             writeln!(
                 out,
-                "    crash{ci}_o{oi} [shape=ellipse, color=red, label={}];",
-                label(&[
-                    format!("goroutine {} {} (open)", o.actor, o.op),
-                    format!("map {}", o.object),
-                    o.source.clone(),
-                ])
+                "    crash{ci} -> {m} [color=red, penwidth=2, fontcolor=red, label={}];",
+                label(&[what.to_string()])
             )?;
+        }
+        // The crashing goroutine's own node in the scope, when it has one.
+        if let Some(g) = c.goroutine
+            && let Some(id) = nodes.actors.get(&(c.scope.clone(), g.to_string()))
+        {
             writeln!(
                 out,
-                "    crash{ci} -> crash{ci}_o{oi} [color=red, penwidth=2, label=\"other side\"];"
+                "    {id} -> crash{ci} [style=dotted, color=red, arrowhead=none, label=\"crashed\"];"
+            )?;
+        }
+        for (oi, o) in c.other_side.iter().enumerate() {
+            let from = match nodes.actors.get(&(c.scope.clone(), o.actor.clone())) {
+                Some(id) => id.clone(),
+                None => {
+                    writeln!(
+                        out,
+                        "    crash{ci}_o{oi} [shape=ellipse, color=red, label={}];",
+                        label(&[format!("goroutine {}", o.actor)])
+                    )?;
+                    format!("crash{ci}_o{oi}")
+                }
+            };
+            let Some(m) = &map else { continue };
+            drawn.other_sides = true;
+            let mut lines = vec![format!(
+                "other side: {} on {} (open)",
+                o.op,
+                o.object_name.as_deref().unwrap_or(&o.object)
+            )];
+            lines.push(o.source.clone());
+            writeln!(
+                out,
+                "    {from} -> {m} [color=red, penwidth=2, fontcolor=red, label={}];",
+                label(&lines)
             )?;
         }
         writeln!(out, "  }}")?;

@@ -2,16 +2,16 @@
 //! (`contention`), wait chains and deadlocks, with names where a record gave
 //! the lock one (`lock registered … name=carts.mu`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::intern::Sym;
 use crate::pipeline::Analysis;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LockReport {
     pub scope: String,
     pub lock: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub holds: u64,
     pub waits: u64,
@@ -23,11 +23,11 @@ pub struct LockReport {
     pub max_hold_ns: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct EdgeReport {
     pub scope: String,
     pub lock: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_name: Option<String>,
     pub holder: String,
     pub waiter: String,
@@ -40,7 +40,7 @@ pub struct EdgeReport {
     pub waiter_traces: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ChainReport {
     pub scope: String,
     /// First waiter … last holder.
@@ -51,12 +51,12 @@ pub struct ChainReport {
     pub source: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct DeadlockReport {
     pub id: String,
     /// From the lock names when records give them, else the ids.
     pub fingerprint: String,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub known: bool,
     pub scope: String,
     /// Each waits for the next, the last for the first.

@@ -3,7 +3,12 @@
 //! (`goroutine -- "write: 27 pairs" --> map`), wait edges
 //! (`holder -. "carts.mu 3.84ms" .-> waiter`), wait chains as paths
 //! (`A[g1 acquire L] --> B[g2 wait 128ms]`) and deadlock cycles in red. A
-//! map a static check flagged a conflict site of says which.
+//! map a static check flagged a conflict site of says which. Race sites as
+//! edges between their top user frames; each crash in a subgraph of its
+//! own: the crashing goroutine, the map (its name from the logs), the
+//! goroutines the dump shows beside it, and the other side's open accesses
+//! pointing at the map; `--mode hb` example pairs. The output is checked
+//! with Mermaid's own parser (`tests/mermaid/`).
 
 use std::io::{self, Write};
 
@@ -149,11 +154,219 @@ impl Renderer for Mermaid {
             }
             writeln!(out, "  end")?;
         }
+        races(r, out, &mut links)?;
+        for (ci, c) in r.crashes.iter().enumerate() {
+            crash(ci, c, out, &mut links, &mut red)?;
+        }
+        hb(r, out, &mut links)?;
+        if scopes.is_empty() && r.races.is_empty() && r.crashes.is_empty() && r.hb.is_none() {
+            writeln!(out, "  none([\"no findings\"])")?;
+        }
         for l in red {
             writeln!(out, "  linkStyle {l} stroke:#d00,stroke-width:3px")?;
         }
         Ok(())
     }
+}
+
+/// Label lines joined by Mermaid's line break, each escaped.
+fn lines(parts: &[String]) -> String {
+    parts
+        .iter()
+        .map(|p| text(p))
+        .collect::<Vec<_>>()
+        .join("<br/>")
+}
+
+/// Race sites: each top user frame a node, each site pair a two-way edge.
+fn races(r: &Report, out: &mut dyn Write, links: &mut usize) -> io::Result<()> {
+    if r.races.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  subgraph races[\"Go race detector\"]")?;
+    let mut frames: Vec<(&str, &str)> = r
+        .races
+        .iter()
+        .flat_map(|x| x.sides.iter().map(|s| (s.site.as_str(), s.func.as_str())))
+        .collect();
+    frames.sort_unstable();
+    frames.dedup_by_key(|f| f.0);
+    for (i, (site, func)) in frames.iter().enumerate() {
+        writeln!(
+            out,
+            "    race_f{i}[\"{}\"]",
+            lines(&[func.to_string(), super::runtime::short_site(site)])
+        )?;
+    }
+    let node = |site: &str| frames.iter().position(|f| f.0 == site).unwrap_or(0);
+    for x in &r.races {
+        let (Some(a), Some(b)) = (x.sides.first(), x.sides.get(1)) else {
+            continue;
+        };
+        let op = |s: &super::runtime::RaceSide| s.map_op.unwrap_or(s.op);
+        let kind = if x.map { "map race" } else { "data race" };
+        let mut label = vec![format!(
+            "{kind}: {} × {}, {} blocks",
+            op(a),
+            op(b),
+            x.blocks
+        )];
+        label.extend(
+            super::static_join::labels(&x.static_findings)
+                .into_iter()
+                .map(|l| format!("flagged: {l}")),
+        );
+        writeln!(
+            out,
+            "    race_f{} <-- \"{}\" --> race_f{}",
+            node(&a.site),
+            lines(&label),
+            node(&b.site)
+        )?;
+        *links += 1;
+    }
+    writeln!(out, "  end")
+}
+
+/// A crash: the crashing goroutine and where it was, the map it crashed on
+/// (by name when the logs gave one), the goroutines the dump shows at the
+/// crash site or on the same map, and the other side from the logs: the
+/// accesses still open on that map, each an edge to it.
+fn crash(
+    ci: usize,
+    c: &super::runtime::Crash,
+    out: &mut dyn Write,
+    links: &mut usize,
+    red: &mut Vec<usize>,
+) -> io::Result<()> {
+    let title = c
+        .messages
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "crash".into());
+    writeln!(
+        out,
+        "  subgraph crash{ci}[\"{}\"]",
+        lines(&[format!("{title} · {}", c.source)])
+    )?;
+    let mut me = vec![match c.goroutine {
+        Some(g) => format!("goroutine {g} crashing"),
+        None => "crash".to_string(),
+    }];
+    if let (Some(f), Some(s)) = (&c.func, &c.site) {
+        me.push(f.clone());
+        me.push(super::runtime::short_site(s));
+    }
+    me.extend(
+        super::static_join::labels(&c.static_findings)
+            .into_iter()
+            .map(|l| format!("flagged: {l}")),
+    );
+    writeln!(out, "    crash{ci}_g{{{{\"{}\"}}}}", lines(&me))?;
+    // The map: its header address from the dump, its name from the logs.
+    let name = c.other_side.iter().find_map(|o| o.object_name.clone());
+    let object = c.other_side.first().map(|o| o.object.clone());
+    let map = match (&name, &c.map_address, &object) {
+        (Some(n), Some(a), _) => Some(vec![format!("map {n}"), a.clone()]),
+        (Some(n), None, Some(o)) => Some(vec![format!("map {n}"), o.clone()]),
+        (None, Some(a), _) => Some(vec![format!("map {a}")]),
+        (None, None, Some(o)) => Some(vec![format!("map {o}")]),
+        (_, None, None) => None,
+    };
+    if let Some(m) = &map {
+        writeln!(out, "    crash{ci}_m[[\"{}\"]]", lines(m))?;
+        writeln!(
+            out,
+            "    crash{ci}_g == \"{}\" ==> crash{ci}_m",
+            text(&title.replace("fatal error: ", ""))
+        )?;
+        red.push(*links);
+        *links += 1;
+    }
+    for (si, g) in c.suspects.iter().enumerate() {
+        let why = if g.same_map {
+            "in a map call on the same map"
+        } else {
+            "at the crash site"
+        };
+        writeln!(
+            out,
+            "    crash{ci}_s{si}([\"{}\"])",
+            lines(&[
+                format!("goroutine {} [{}]", g.id, g.state),
+                g.site
+                    .as_deref()
+                    .map(super::runtime::short_site)
+                    .unwrap_or_default(),
+            ])
+        )?;
+        let to = if g.same_map && map.is_some() {
+            format!("crash{ci}_m")
+        } else {
+            format!("crash{ci}_g")
+        };
+        writeln!(out, "    crash{ci}_s{si} -. \"{}\" .- {to}", text(why))?;
+        *links += 1;
+    }
+    for (oi, o) in c.other_side.iter().enumerate() {
+        let mut label = vec![format!("goroutine {}", o.actor), o.source.clone()];
+        if let Some(t) = &o.trace {
+            label.push(format!("trace {}", t.get(..12).unwrap_or(t)));
+        }
+        writeln!(out, "    crash{ci}_o{oi}([\"{}\"])", lines(&label))?;
+        writeln!(
+            out,
+            "    crash{ci}_o{oi} -- \"{} (open): the other side\" --> crash{ci}_m",
+            text(o.op)
+        )?;
+        red.push(*links);
+        *links += 1;
+    }
+    writeln!(out, "  end")
+}
+
+/// `--mode hb`: per scope, the example pairs of accesses no happens-before
+/// path orders, as edges between the two accesses.
+fn hb(r: &Report, out: &mut dyn Write, links: &mut usize) -> io::Result<()> {
+    let Some(hb) = &r.hb else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "  subgraph hb[\"{}\"]",
+        text(&format!(
+            "happens-before: {} racy event{} at {} location{}",
+            hb.racy_events,
+            if hb.racy_events == 1 { "" } else { "s" },
+            hb.racy_locations,
+            if hb.racy_locations == 1 { "" } else { "s" },
+        ))
+    )?;
+    for (i, c) in r
+        .conflicts
+        .iter()
+        .filter(|c| c.a.start_ns.is_none())
+        .enumerate()
+    {
+        for (tag, s) in [("a", &c.a), ("b", &c.b)] {
+            writeln!(
+                out,
+                "    hb{i}_{tag}([\"{}\"])",
+                lines(&[
+                    format!("{} {} {}", s.actor, s.op, c.object),
+                    format!("location {}", s.site),
+                    s.source.clone(),
+                ])
+            )?;
+        }
+        writeln!(
+            out,
+            "    hb{i}_a -- \"{}: not ordered\" --> hb{i}_b",
+            text(c.kind)
+        )?;
+        *links += 1;
+    }
+    writeln!(out, "  end")
 }
 
 #[cfg(test)]

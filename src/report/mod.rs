@@ -20,10 +20,11 @@ pub mod table;
 pub mod text;
 pub mod timeline;
 pub mod trace;
+pub mod wire;
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::formats::Severity;
 use std::collections::BTreeMap;
@@ -55,9 +56,10 @@ pub(crate) fn smallest(i: &Interner<'_>, syms: impl Iterator<Item = Sym>, n: usi
     v.into_iter().map(|s| i.str(s).into_owned()).collect()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Report {
-    pub schema: &'static str,
+    #[serde(deserialize_with = "wire::schema")]
+    pub schema: wire::Name,
     pub inputs: Vec<InputReport>,
     pub summary: Summary,
     pub conflict_sites: Vec<ConflictSite>,
@@ -67,19 +69,23 @@ pub struct Report {
     pub conflicts: Vec<Conflict>,
     pub races: Vec<runtime::RaceSite>,
     pub crashes: Vec<runtime::Crash>,
+    /// Goroutine dumps that are not crashes: information, not findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dumps: Vec<runtime::Crash>,
     pub locks: Vec<locks::LockReport>,
     pub contention: Vec<locks::EdgeReport>,
     pub wait_chains: Vec<locks::ChainReport>,
     pub deadlocks: Vec<locks::DeadlockReport>,
     /// With `--mode hb`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hb: Option<HbReport>,
     /// Findings of static analysers among the inputs, each with the runtime
     /// findings it was attached to.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub static_findings: Vec<static_join::StaticEntry>,
     pub diagnostics: Vec<DiagnosticReport>,
-    /// Per (scope, object, actor) participation, for the graph renderers.
+    /// Per (scope, object, actor) participation, for the graph renderers
+    /// (not in the JSON: a report read back has none).
     #[serde(skip)]
     pub graph: Vec<GraphEdge>,
     /// Per (scope, actor): the trace ids of its conflicting accesses.
@@ -87,44 +93,49 @@ pub struct Report {
     pub graph_actors: Vec<GraphActor>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct InputReport {
     pub path: String,
+    #[serde(deserialize_with = "wire::formats")]
     pub formats: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub compression: Option<&'static str>,
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_compression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub compression: Option<wire::Name>,
     pub bytes: u64,
     pub lines: u64,
     pub records: u64,
     pub context: u64,
     pub parse_errors: u64,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
     pub sampling: SamplingReport,
 }
 
 /// What an input shows of lost records; zero counts are left out.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SamplingReport {
     /// Records were lost or sampled away: counts from this input are lower
     /// bounds.
     pub lost_records: bool,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unmatched_ends: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unmatched_releases: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unended_accesses: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unacquired_waits: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unreleased_holds: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub lossy_intervals: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pair_id_gaps: u64,
     /// `sample_rate` values below 1 that the access records log.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sample_rates: Vec<f64>,
 }
 
@@ -172,7 +183,7 @@ impl SamplingReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Summary {
     pub events: u64,
     pub accesses: u64,
@@ -187,6 +198,9 @@ pub struct Summary {
     /// Deduplicated race sites (the entries of `races`).
     pub race_sites: u64,
     pub crashes: u64,
+    /// Goroutine dumps that are not crashes (information).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dumps: u64,
     /// Holder → waiter pairs with blamed wait time.
     pub contention_edges: u64,
     pub deadlocks: u64,
@@ -198,38 +212,40 @@ pub struct Summary {
     pub unconfirmed: u64,
     pub unconfirmed_sites: u64,
     /// Access-sampled logs: the estimated true number of conflicting pairs.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_conflicts: Option<u64>,
     /// With `--baseline`: findings it already has.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_findings: Option<u64>,
     /// With static analysers' outputs among the inputs: their findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub static_findings: Option<u64>,
     /// With static analysers' outputs among the inputs: conflict sites,
     /// races and crashes that no static check flagged.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unflagged: Option<u64>,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Side {
-    pub op: &'static str,
+    #[serde(deserialize_with = "wire::op")]
+    pub op: wire::Name,
     pub site: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ConflictSite {
     pub id: String,
     pub fingerprint: String,
     /// In the `--baseline` report: not new.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub known: bool,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "wire::kind")]
+    pub kind: wire::Name,
     pub scope: String,
     pub object: String,
     /// The object's name when a record named it (`map registered … name=carts`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_name: Option<String>,
     pub sides: [Side; 2],
     pub conflicts: u64,
@@ -240,11 +256,11 @@ pub struct ConflictSite {
     pub first_ns: i64,
     pub last_ns: i64,
     /// Access-sampled logs: the site's estimated true pair count.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<Estimate>,
     pub examples: Vec<Conflict>,
     /// Static findings on either side's caller (same line or function).
-    #[serde(rename = "static", skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "static", default, skip_serializing_if = "Vec::is_empty")]
     pub static_findings: Vec<static_join::StaticRef>,
 }
 
@@ -252,7 +268,7 @@ pub struct ConflictSite {
 /// kept pair weighs 1/P(both kept) — P = min(rate_a, rate_b) for one key
 /// (kept or dropped as a whole), rate_a·rate_b for two — with an interval of
 /// about 95% from the spread of the pairs over keys.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Estimate {
     pub conflicts: u64,
     pub low: u64,
@@ -261,22 +277,24 @@ pub struct Estimate {
     pub rates: Vec<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Conflict {
     pub object: String,
     pub scope: String,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "wire::kind")]
+    pub kind: wire::Name,
     /// Null when both windows are open.
     pub overlap_ns: Option<i64>,
     pub a: ConflictSide,
     pub b: ConflictSide,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConflictSide {
     pub actor: String,
     pub trace: Option<String>,
-    pub op: &'static str,
+    #[serde(deserialize_with = "wire::op")]
+    pub op: wire::Name,
     pub key: Option<String>,
     /// Null for happens-before examples from traces without times.
     pub start_ns: Option<i64>,
@@ -286,7 +304,7 @@ pub struct ConflictSide {
     pub end_source: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct DiagnosticReport {
     pub source: String,
     pub severity: Severity,
@@ -320,7 +338,7 @@ pub struct GraphActor {
 
 /// Happens-before results: racy events (accesses that conflict with an
 /// earlier access not ordered before them) and their distinct locations.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct HbReport {
     pub racy_events: u64,
     pub racy_locations: u64,
@@ -328,7 +346,7 @@ pub struct HbReport {
     pub scopes: Vec<HbScopeReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct HbScopeReport {
     pub scope: String,
     pub events: u64,
@@ -419,6 +437,49 @@ impl<'r, 'a> Selection<'r, 'a> {
             .is_none_or(|t| ids.any(|i| i == t))
     }
 
+    /// A note for each filter whose value the logs never show: such a filter
+    /// selects nothing, and a report without findings must not look clean.
+    fn unmatched(&self) -> Vec<DiagnosticReport> {
+        let an = self.an;
+        let w = &an.windows;
+        let spans = || w.holds.iter().chain(&w.waits);
+        let mut out = Vec::new();
+        let mut note = |flag: &str, value: &str, what: &str| {
+            out.push(DiagnosticReport {
+                source: format!("--{flag} {value}"),
+                severity: Severity::Warning,
+                message: format!("matched no {what} in the logs: no finding can involve it"),
+                whole_input: true,
+            })
+        };
+        if let (Some(v), Some(g)) = (&self.filters.goroutine, self.goroutine) {
+            let id: Option<u64> = v.parse().ok();
+            let seen = w.accesses.iter().any(|a| a.actor == g)
+                || spans().any(|h| h.actor == g)
+                || an
+                    .dumps
+                    .iter()
+                    .any(|(_, d)| d.goroutines.iter().any(|x| Some(x.id) == id));
+            if !seen {
+                note("goroutine", v, "goroutine");
+            }
+        }
+        if let (Some(v), Some(t)) = (&self.filters.trace, self.trace) {
+            let seen = w.accesses.iter().any(|a| a.trace == t) || spans().any(|h| h.trace == t);
+            if !seen {
+                note("trace", v, "trace id");
+            }
+        }
+        if let Some(v) = &self.filters.object {
+            let seen = w.accesses.iter().any(|a| self.object(a.scope, a.object))
+                || spans().any(|h| self.object(h.scope, h.lock));
+            if !seen {
+                note("object", v, "map or lock");
+            }
+        }
+        out
+    }
+
     fn goroutines<'s>(&self, mut ids: impl Iterator<Item = &'s String>) -> bool {
         self.filters
             .goroutine
@@ -486,7 +547,14 @@ impl Report {
             end_source: (a.end_line != 0).then(|| an.source(a.end_input, a.end_line)),
         };
         let example = |s: &SiteStats, (x, y): (u32, u32)| {
+            // `a` is the site's side A (its first side), so the evidence
+            // reads in the order of the table; equal sides stay earlier first.
             let (a, b) = (&accesses[x as usize], &accesses[y as usize]);
+            let (a, b) = if (a.op, a.caller) != s.sides[0] && (b.op, b.caller) == s.sides[0] {
+                (b, a)
+            } else {
+                (a, b)
+            };
             let overlap = match (a.end.min(b.end), a.start.max(b.start)) {
                 (OPEN, _) => None,
                 (end, start) => Some(end - start),
@@ -634,6 +702,7 @@ impl Report {
 
         let (races, race_blocks) = runtime::races(an);
         let crashes = runtime::crashes(an);
+        let dumps = runtime::plain_dumps(an);
         let locks = locks::locks(an)
             .into_iter()
             .filter(|l| f.lock(&l.lock, l.name.as_deref()))
@@ -666,6 +735,7 @@ impl Report {
             races: race_blocks,
             race_sites: races.len() as u64,
             crashes: crashes.len() as u64,
+            dumps: dumps.len() as u64,
             contention_edges: contention.len() as u64,
             deadlocks: deadlocks.len() as u64,
             parse_errors: an.parse_errors(),
@@ -714,6 +784,13 @@ impl Report {
                 whole_input: d.line == 0 && d.severity == Severity::Warning,
             })
             .collect();
+        let mut diagnostics: Vec<DiagnosticReport> = diagnostics;
+        let unmatched = f.unmatched();
+        let summary = Summary {
+            diagnostics: summary.diagnostics + unmatched.len() as u64,
+            ..summary
+        };
+        diagnostics.extend(unmatched);
         let mut report = Report {
             schema: SCHEMA,
             inputs,
@@ -723,6 +800,7 @@ impl Report {
             conflicts,
             races,
             crashes,
+            dumps,
             locks,
             contention,
             wait_chains,
@@ -741,6 +819,15 @@ impl Report {
     /// under `roots` (`--source-root`) for same-function matches.
     pub fn join_static(&mut self, an: &Analysis<'_>, roots: &[std::path::PathBuf]) {
         static_join::join(self, an, roots);
+    }
+
+    /// The inputs had lines (or were skipped as binary) but not one record
+    /// racetrail understands: a log it cannot read must never pass as clean.
+    /// Empty inputs alone are not this.
+    pub fn nothing_read(&self) -> bool {
+        !self.inputs.is_empty()
+            && self.inputs.iter().all(|i| i.records == 0)
+            && self.inputs.iter().any(|i| i.skipped || i.lines > 0)
     }
 
     /// Findings decide the exit status: conflicts, races, crashes and

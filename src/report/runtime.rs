@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::formats::goruntime::dump::{Dump, Goroutine};
 use crate::formats::goruntime::race::{RaceAccess, RaceBlock};
@@ -19,41 +19,47 @@ use super::fnv1a;
 /// Goroutine ids listed per bucket.
 const BUCKET_IDS: usize = 10;
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FrameOut {
     pub func: String,
     pub file: String,
     pub line: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RaceSide {
-    pub op: &'static str,
+    #[serde(deserialize_with = "super::wire::op")]
+    pub op: super::wire::Name,
     /// `file:line` of the top user frame.
     pub site: String,
     pub func: String,
     /// What the `runtime.map*` frame on this side did, for map races.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub map_op: Option<&'static str>,
+    #[serde(
+        default,
+        deserialize_with = "super::wire::opt_op",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub map_op: Option<super::wire::Name>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RaceAccessOut {
-    pub op: &'static str,
+    #[serde(deserialize_with = "super::wire::op")]
+    pub op: super::wire::Name,
     pub previous: bool,
     /// The race runtime's goroutine number, or "main"; never a runtime id.
     pub goroutine: String,
     pub stack: Vec<FrameOut>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RaceGoroutineOut {
     pub id: u64,
     pub state: String,
     pub created_at: Vec<FrameOut>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RaceReportOut {
     /// `path:line` of the block's first line.
     pub source: String,
@@ -61,26 +67,26 @@ pub struct RaceReportOut {
     pub accesses: Vec<RaceAccessOut>,
     pub location: Option<String>,
     pub goroutines: Vec<RaceGoroutineOut>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RaceSite {
     pub id: String,
     pub fingerprint: String,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub known: bool,
     pub map: bool,
     pub blocks: u64,
     pub sides: Vec<RaceSide>,
     pub reports: Vec<RaceReportOut>,
     /// Static findings on either side's top user frame (same line or function).
-    #[serde(rename = "static", skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "static", default, skip_serializing_if = "Vec::is_empty")]
     pub static_findings: Vec<super::static_join::StaticRef>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Bucket {
     pub count: u64,
     pub state: String,
@@ -91,12 +97,12 @@ pub struct Bucket {
     pub goroutines: Vec<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct GoroutineOut {
     pub id: u64,
     pub state: String,
     pub wait_minutes: u32,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub locked: bool,
     /// `file:line` of the top user frame.
     pub site: Option<String>,
@@ -104,13 +110,14 @@ pub struct GoroutineOut {
     pub parent: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct OtherSide {
     pub actor: String,
     pub object: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_name: Option<String>,
-    pub op: &'static str,
+    #[serde(deserialize_with = "super::wire::op")]
+    pub op: super::wire::Name,
     pub key: Option<String>,
     pub trace: Option<String>,
     pub start_ns: i64,
@@ -121,7 +128,7 @@ pub struct OtherSide {
     pub source: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Suspect {
     pub id: u64,
     pub state: String,
@@ -130,11 +137,11 @@ pub struct Suspect {
     pub same_map: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Crash {
     pub id: String,
     pub fingerprint: String,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub known: bool,
     pub source: String,
     pub scope: String,
@@ -159,7 +166,7 @@ pub struct Crash {
     /// the map the crashing goroutine had open: the side the runtime never names.
     pub other_side: Vec<OtherSide>,
     /// Static findings on the crash site (same line or function).
-    #[serde(rename = "static", skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "static", default, skip_serializing_if = "Vec::is_empty")]
     pub static_findings: Vec<super::static_join::StaticRef>,
 }
 
@@ -604,6 +611,19 @@ pub fn crashes(an: &Analysis<'_>) -> Vec<Crash> {
         .iter()
         .zip(&an.dump_scopes)
         .filter(|((_, d), _)| d.is_crash())
+        .map(|((input, d), scope)| crash(an, &stds[*input as usize], *input, d, *scope))
+        .collect()
+}
+
+/// Goroutine dumps that are not crashes (no fatal error, panic or signal:
+/// a `runtime.Stack` dump, often logged in a field): information, not
+/// findings.
+pub fn plain_dumps(an: &Analysis<'_>) -> Vec<Crash> {
+    let stds = std_frames(an);
+    an.dumps
+        .iter()
+        .zip(&an.dump_scopes)
+        .filter(|((_, d), _)| !d.is_crash())
         .map(|((input, d), scope)| crash(an, &stds[*input as usize], *input, d, *scope))
         .collect()
 }

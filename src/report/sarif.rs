@@ -14,7 +14,7 @@ use super::{Renderer, Report};
 
 pub struct Sarif;
 
-const RULES: [(&str, &str, &str); 10] = [
+const RULES: [(&str, &str, &str); 11] = [
     (
         "map-conflict/write-write",
         "Concurrent map writes",
@@ -60,6 +60,11 @@ const RULES: [(&str, &str, &str); 10] = [
         "deadlock",
         "Deadlock",
         "Goroutines waited for locks held by each other.",
+    ),
+    (
+        "race/happens-before",
+        "Happens-before race",
+        "Two accesses to one variable, at least one a write, that no lock, fork or join orders (--mode hb).",
     ),
 ];
 
@@ -142,6 +147,59 @@ fn result(
         r["baselineState"] = json!(if known { "unchanged" } else { "new" });
     }
     r
+}
+
+/// `--mode hb`: one result per example pair, at the racy access (its
+/// `file:line` when the location is one, else its trace line), with both
+/// trace lines related; the message carries the scope's figures.
+fn hb_results(report: &Report, hb: &super::HbReport, baseline: bool, results: &mut Vec<Value>) {
+    for c in report.conflicts.iter().filter(|c| c.a.start_ns.is_none()) {
+        let scope = hb.scopes.iter().find(|s| s.scope == c.scope);
+        let figures = scope.map_or_else(String::new, |s| {
+            format!(
+                "; {} racy event(s) at {} location(s) in {}",
+                s.racy_events, s.racy_locations, s.scope
+            )
+        });
+        let message = format!(
+            "happens-before race on {}: {} {} at location {} and {} {} at location {} are ordered by no lock, fork or join{figures}",
+            c.object, c.a.actor, c.a.op, c.a.site, c.b.actor, c.b.op, c.b.site
+        );
+        let locs: Vec<Value> = location(&c.b.site, Some(c.b.op))
+            .or_else(|| location(&c.b.source, Some(c.b.op)))
+            .into_iter()
+            .collect();
+        let related: Vec<Value> = [&c.a, &c.b]
+            .iter()
+            .filter_map(|x| location(&x.source, Some(&format!("{} {}", x.actor, x.op))))
+            .collect();
+        // Stable between runs: the variable when it is a name, ops, locations.
+        let object = if super::is_address_like(&c.object) {
+            ""
+        } else {
+            c.object.as_str()
+        };
+        let fingerprint = format!(
+            "{:016x}",
+            super::fnv1a(&[
+                "hb",
+                object,
+                c.a.op,
+                &super::runtime::short_site(&c.a.site),
+                c.b.op,
+                &super::runtime::short_site(&c.b.site),
+            ])
+        );
+        results.push(result(
+            "race/happens-before",
+            message,
+            locs,
+            related,
+            &fingerprint,
+            false,
+            baseline,
+        ));
+    }
 }
 
 impl Renderer for Sarif {
@@ -283,6 +341,9 @@ impl Renderer for Sarif {
                 d.known,
                 baseline,
             ));
+        }
+        if let Some(hb) = &report.hb {
+            hb_results(report, hb, baseline, &mut results);
         }
         let rules: Vec<Value> = RULES
             .iter()

@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Report;
 use crate::formats::Formats;
@@ -32,35 +32,35 @@ use crate::formats::static_findings::StaticFinding;
 use crate::pipeline::Analysis;
 
 /// A static finding on a runtime finding's site.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct StaticRef {
     /// `path:line` of the Go code the check flagged.
     pub source: String,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub column: u32,
     pub tool: String,
     pub rule: String,
     pub message: String,
     /// `line` (the same line) or `function` (the same top-level function).
-    #[serde(rename = "match")]
-    pub by: &'static str,
+    #[serde(rename = "match", deserialize_with = "super::wire::by")]
+    pub by: super::wire::Name,
     /// An accepted suppression: the check flagged it and someone silenced it.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
     /// `path:line:col` of the finding in the analyser's output.
     pub evidence: String,
 }
 
 /// A static finding of the inputs, with the runtime findings it is on.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StaticEntry {
     pub source: String,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub column: u32,
     pub tool: String,
     pub rule: String,
     pub message: String,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
     pub evidence: String,
     /// Ids of the conflict sites, races and crashes it was attached to.

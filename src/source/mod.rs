@@ -29,8 +29,10 @@ const SETTLED: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Debug, Error)]
 pub enum SourceError {
-    #[error("{path}: {source}")]
-    Io { path: String, source: io::Error },
+    /// The OS error is part of the message and not a `source`: printed
+    /// with its chain (`{:#}`) it would read twice.
+    #[error("{path}: {error}")]
+    Io { path: String, error: io::Error },
 }
 
 /// Where an input comes from.
@@ -172,9 +174,9 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Origin>, SourceError> {
 }
 
 fn walk(path: &Path, out: &mut Vec<Origin>) -> Result<(), SourceError> {
-    let err = |source| SourceError::Io {
+    let err = |error| SourceError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     };
     let meta = std::fs::metadata(path).map_err(err)?;
     if !meta.is_dir() {
@@ -196,9 +198,9 @@ fn walk(path: &Path, out: &mut Vec<Origin>) -> Result<(), SourceError> {
 /// Opens one input.
 pub fn open(origin: &Origin, mode: MmapMode) -> Result<Input, SourceError> {
     let path = origin.display();
-    let err = |source| SourceError::Io {
+    let err = |error| SourceError::Io {
         path: path.clone(),
-        source,
+        error,
     };
     let data = match origin {
         Origin::Stdin => {

@@ -23,6 +23,8 @@ pub fn racetrail() -> Command {
     // Keep colour decisions and arguments to what a test passes.
     cmd.env_remove("NO_COLOR");
     cmd.env_remove("RACETRAIL_CONFIG_PATH");
+    // Tables fit COLUMNS; without it (stdout is a pipe here) they fit 80.
+    cmd.env_remove("COLUMNS");
     cmd
 }
 

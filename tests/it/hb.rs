@@ -636,9 +636,10 @@ fn the_cli_reads_std_traces_in_hb_mode() {
     );
     assert_eq!(c["a"]["source"], format!("{path}:2"));
     assert_eq!(c["b"]["source"], format!("{path}:3"));
-    // Without --mode hb the trace is not analysed, and says so.
+    // Without --mode hb the trace is not analysed, says so, and does not
+    // pass as a clean log (nothing was read).
     let (w, code) = crate::harness::scan_json(&[path]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 2);
     assert!(
         w["diagnostics"][0]["message"]
             .as_str()

@@ -16,6 +16,7 @@ mod nightly;
 mod pasted_dumps;
 mod regressions;
 mod render;
+mod report_fixes;
 mod sampling;
 mod static_findings;
 mod suggest;

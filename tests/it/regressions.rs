@@ -41,7 +41,8 @@ fn until_keeps_open_things_open() {
     for r in [&plain, &cut] {
         assert_eq!(r["summary"]["contention_edges"], 0);
         assert_eq!(r["deadlocks"][0]["open"], true);
-        assert!(r["conflicts"][0]["a"]["end_ns"].is_null());
+        let c = &r["conflicts"][0];
+        assert!(c["a"]["end_ns"].is_null() || c["b"]["end_ns"].is_null());
         assert_eq!(r["locks"][0]["open_waits"], 1);
     }
 }
