@@ -135,6 +135,8 @@ mod tests {
             Formats::SARIF,
             Formats::GO_VET,
             Formats::STATICCHECK,
+            Formats::CAPTURE,
+            Formats::PERF,
         ] {
             all.insert(f);
         }
