@@ -8,6 +8,8 @@
 //! point there too. A legend (a node, not a cluster) explains what is drawn;
 //! edge labels hang off their edges (`decorate`). A map, race edge or crash
 //! that a static check flagged says which (`flagged: go vet copylocks`).
+//! `--mode hb` example pairs are edges from the earlier access to the racy
+//! one.
 
 use std::io::{self, Write};
 
@@ -75,6 +77,7 @@ struct Drawn {
     crash_maps: bool,
     other_sides: bool,
     forks: bool,
+    hb: bool,
 }
 
 impl Renderer for Dot {
@@ -329,6 +332,7 @@ impl Renderer for Dot {
         drawn.races = !report.races.is_empty();
         races(report, out)?;
         crashes(report, &nodes, &mut drawn, out)?;
+        drawn.hb = hb(report, out)?;
         legend(&drawn, out)?;
         writeln!(out, "}}")
     }
@@ -388,6 +392,13 @@ fn legend(d: &Drawn, out: &mut dyn Write) -> io::Result<()> {
     if d.forks {
         rows.push(("gray40", "- - →", "created by: parent goroutine → child"));
     }
+    if d.hb {
+        rows.push((
+            "red",
+            "──→",
+            "happens-before race: earlier access → the racy access no lock, fork or join orders after it",
+        ));
+    }
     if rows.is_empty() {
         return Ok(());
     }
@@ -412,6 +423,56 @@ fn html_text(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// `--mode hb`: the example pairs, each access a node (thread, op,
+/// variable, location, trace line) and an edge from the earlier to the racy
+/// one. Whether it drew any.
+fn hb(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
+    let Some(hb) = &report.hb else {
+        return Ok(false);
+    };
+    let pairs: Vec<&super::Conflict> = report
+        .conflicts
+        .iter()
+        .filter(|c| c.a.start_ns.is_none())
+        .collect();
+    if pairs.is_empty() {
+        return Ok(false);
+    }
+    writeln!(out, "  subgraph cluster_hb {{")?;
+    writeln!(
+        out,
+        "    label={};",
+        quote(&format!(
+            "happens-before: {} racy event{} at {} location{}",
+            hb.racy_events,
+            if hb.racy_events == 1 { "" } else { "s" },
+            hb.racy_locations,
+            if hb.racy_locations == 1 { "" } else { "s" },
+        ))
+    )?;
+    writeln!(out, "    style=rounded; color=red;")?;
+    for (i, c) in pairs.iter().enumerate() {
+        for (tag, s) in [("a", &c.a), ("b", &c.b)] {
+            writeln!(
+                out,
+                "    hb{i}_{tag} [shape=ellipse, label={}];",
+                label(&[
+                    format!("{} {} {}", s.actor, s.op, c.object),
+                    format!("location {}", s.site),
+                    s.source.clone(),
+                ])
+            )?;
+        }
+        writeln!(
+            out,
+            "    hb{i}_a -> hb{i}_b [color=red, fontcolor=red, label={}];",
+            quote(&format!("{}: not ordered", c.kind))
+        )?;
+    }
+    writeln!(out, "  }}")?;
+    Ok(true)
 }
 
 /// The race sites: each top user frame a node, each site pair an edge.

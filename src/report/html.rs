@@ -736,6 +736,41 @@ impl Html<'_, '_, '_> {
         }
     }
 
+    /// `--mode hb`: the figures per scope and the example pairs, each side
+    /// with its thread, op, location and trace line (plain text: the
+    /// evidence lines are log records, a trace has none).
+    fn hb(&self, r: &Report, hb: &super::HbReport, s: &mut String) {
+        let _ = write!(
+            s,
+            "<h2 id=hb>happens-before races</h2><p>{} racy event(s) at {} location(s) in {} events</p>",
+            thousands(hb.racy_events),
+            thousands(hb.racy_locations),
+            thousands(hb.events)
+        );
+        s.push_str("<table class=sortable id=hb-pairs><thead><tr><th>#</th><th>variable</th><th>kind</th><th>a: earlier access</th><th>b: racy access</th></tr></thead><tbody>\n");
+        let pairs = r.conflicts.iter().filter(|c| c.a.start_ns.is_none());
+        for (k, c) in pairs.enumerate() {
+            let side = |x: &super::ConflictSide| {
+                format!(
+                    "{} {} at location <span class=mono>{}</span> <span class=mono>{}</span>",
+                    esc(&x.actor),
+                    x.op,
+                    esc(&x.site),
+                    esc(&x.source)
+                )
+            };
+            let (a, b) = (side(&c.a), side(&c.b));
+            let _ = writeln!(
+                s,
+                "<tr><td class=n data-v=\"{0}\">{0}</td><td class=mono>{1}</td><td>{2}</td><td>{a}</td><td>{b}</td></tr>",
+                k + 1,
+                esc(&c.object),
+                c.kind
+            );
+        }
+        s.push_str("</tbody></table>\n");
+    }
+
     /// A race's two accesses in the order the detector printed them: the
     /// previous access, then the one that raced with it. No time axis.
     fn race_svg(&self, s: &mut String, k: usize, rep: &super::runtime::RaceReportOut) {
@@ -1117,6 +1152,10 @@ impl super::Renderer for Html<'_, '_, '_> {
             s.push_str("<p class=note>no race reports</p>");
         } else {
             self.races(r, &mut page, &mut s);
+        }
+
+        if let Some(hb) = &r.hb {
+            self.hb(r, hb, &mut s);
         }
 
         s.push_str("<h2 id=locks>locks</h2>");

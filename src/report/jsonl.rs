@@ -1,7 +1,9 @@
 //! `--format jsonl`: one finding per line, for log pipelines. Each line is
 //! the finding as in the JSON report with a leading `type`:
-//! `conflict_site`, `race`, `crash`, `deadlock`, or `hb_race` (an example
-//! pair of `--mode hb`).
+//! `conflict_site` (also a kernel conflict site), `race`, `crash`,
+//! `deadlock`, or `hb_race` (an example pair of `--mode hb`): the findings
+//! of [`Report::findings`], so every kind has its lines. Unconfirmed sites
+//! are not findings and have none.
 
 use std::io::{self, Write};
 
@@ -26,22 +28,8 @@ fn line(out: &mut dyn Write, kind: &str, finding: &impl Serialize) -> io::Result
 
 impl Renderer for Jsonl {
     fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        for s in &r.conflict_sites {
-            line(out, "conflict_site", s)?;
-        }
-        for x in &r.races {
-            line(out, "race", x)?;
-        }
-        for c in &r.crashes {
-            line(out, "crash", c)?;
-        }
-        for d in &r.deadlocks {
-            line(out, "deadlock", d)?;
-        }
-        if r.hb.is_some() {
-            for c in r.conflicts.iter().filter(|c| c.a.start_ns.is_none()) {
-                line(out, "hb_race", c)?;
-            }
+        for f in r.findings() {
+            line(out, f.kind.jsonl_type(), &f.finding)?;
         }
         Ok(())
     }

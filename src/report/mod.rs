@@ -357,6 +357,234 @@ pub struct HbScopeReport {
     pub racy_location_ids: Vec<String>,
 }
 
+/// The kinds of finding: what fails a run (see [`Report::has_findings`]).
+/// Unconfirmed conflicts, contention, goroutine dumps without a crash and
+/// static analysers' findings are information, never findings. Every
+/// renderer that lists findings walks [`Report::findings`] and matches on
+/// [`Finding`] without a wildcard, so a new kind does not compile until each
+/// renders it; `tests/it/kinds.rs` checks every kind in every format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FindingKind {
+    /// A conflict site of log windows (at least one side a log record).
+    Conflict,
+    /// A conflict site whose both sides are kernel windows of a capture
+    /// (runtime map calls): no lock can make those overlap.
+    KernelConflict,
+    /// A race site of the Go race detector.
+    Race,
+    /// A crash dump (fatal error, panic, signal).
+    Crash,
+    /// A cycle of lock waits.
+    Deadlock,
+    /// An example pair of `--mode hb`.
+    HappensBefore,
+}
+
+impl FindingKind {
+    pub const ALL: [FindingKind; 6] = [
+        FindingKind::Conflict,
+        FindingKind::KernelConflict,
+        FindingKind::Race,
+        FindingKind::Crash,
+        FindingKind::Deadlock,
+        FindingKind::HappensBefore,
+    ];
+
+    /// In words, for people.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Conflict => "conflict site",
+            FindingKind::KernelConflict => "kernel conflict site",
+            FindingKind::Race => "race site",
+            FindingKind::Crash => "crash",
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::HappensBefore => "happens-before race",
+        }
+    }
+
+    /// The `type` of its JSON lines (`--format jsonl`): a kernel conflict
+    /// site is a conflict site there, as in the JSON report.
+    pub fn jsonl_type(self) -> &'static str {
+        match self {
+            FindingKind::Conflict | FindingKind::KernelConflict => "conflict_site",
+            FindingKind::Race => "race",
+            FindingKind::Crash => "crash",
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::HappensBefore => "hb_race",
+        }
+    }
+}
+
+// `ALL` lists every kind once, in declaration order.
+const _: () = {
+    let mut i = 0;
+    while i < FindingKind::ALL.len() {
+        assert!(FindingKind::ALL[i] as usize == i);
+        i += 1;
+    }
+    assert!(FindingKind::HappensBefore as usize + 1 == FindingKind::ALL.len());
+};
+
+/// One finding of a report, borrowed from its section.
+#[derive(Clone, Copy, Debug)]
+pub enum Finding<'r> {
+    /// A conflict site, of log or kernel windows.
+    Site(&'r ConflictSite),
+    Race(&'r runtime::RaceSite),
+    Crash(&'r runtime::Crash),
+    Deadlock(&'r locks::DeadlockReport),
+    /// An example pair of `--mode hb` (in `conflicts`, without times).
+    HappensBefore(&'r Conflict),
+}
+
+impl Serialize for Finding<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Finding::Site(x) => x.serialize(s),
+            Finding::Race(x) => x.serialize(s),
+            Finding::Crash(x) => x.serialize(s),
+            Finding::Deadlock(x) => x.serialize(s),
+            Finding::HappensBefore(x) => x.serialize(s),
+        }
+    }
+}
+
+/// A finding with what every renderer can say of it.
+#[derive(Clone, Debug)]
+pub struct FindingRef<'r> {
+    pub kind: FindingKind,
+    /// The finding's id; a happens-before pair's fingerprint.
+    pub id: String,
+    /// One line: what happened, where.
+    pub title: String,
+    /// `path:line` of its first evidence line (empty when it has none).
+    pub source: String,
+    pub finding: Finding<'r>,
+}
+
+/// Whether a conflict site's side is a kernel window: a runtime map call
+/// (a log record names its Go caller, never the runtime).
+pub fn is_kernel_site(site: &str) -> bool {
+    crate::capture::by_name(site.as_bytes()).is_some()
+}
+
+impl ConflictSite {
+    /// Both sides are kernel windows.
+    pub fn is_kernel(&self) -> bool {
+        self.sides.iter().all(|s| is_kernel_site(&s.site))
+    }
+}
+
+/// The fingerprint of a happens-before pair, stable between runs: the
+/// variable when it is a name, the ops and locations.
+pub fn hb_fingerprint(c: &Conflict) -> String {
+    let object = if is_address_like(&c.object) {
+        ""
+    } else {
+        c.object.as_str()
+    };
+    format!(
+        "{:016x}",
+        fnv1a(&[
+            "hb",
+            object,
+            c.a.op,
+            &runtime::short_site(&c.a.site),
+            c.b.op,
+            &runtime::short_site(&c.b.site),
+        ])
+    )
+}
+
+impl Report {
+    /// Every finding, in the order of the report's sections: conflict
+    /// sites (log and kernel), races, crashes, deadlocks, happens-before
+    /// pairs. Unconfirmed sites are not findings and are not here.
+    pub fn findings(&self) -> Vec<FindingRef<'_>> {
+        let mut v = Vec::new();
+        for s in &self.conflict_sites {
+            let name = s.object_name.as_deref().unwrap_or(&s.object);
+            v.push(FindingRef {
+                kind: if s.is_kernel() {
+                    FindingKind::KernelConflict
+                } else {
+                    FindingKind::Conflict
+                },
+                id: s.id.clone(),
+                title: format!(
+                    "{} on map {name}: {} at {} × {} at {}",
+                    s.kind, s.sides[0].op, s.sides[0].site, s.sides[1].op, s.sides[1].site
+                ),
+                source: s
+                    .examples
+                    .first()
+                    .map(|e| e.a.source.clone())
+                    .unwrap_or_default(),
+                finding: Finding::Site(s),
+            });
+        }
+        for r in &self.races {
+            let sides: Vec<String> = r
+                .sides
+                .iter()
+                .map(|x| format!("{} at {}", x.op, x.site))
+                .collect();
+            v.push(FindingRef {
+                kind: FindingKind::Race,
+                id: r.id.clone(),
+                title: format!(
+                    "{}: {}",
+                    if r.map { "map race" } else { "data race" },
+                    sides.join(" × ")
+                ),
+                source: r
+                    .reports
+                    .first()
+                    .map(|x| x.source.clone())
+                    .unwrap_or_default(),
+                finding: Finding::Race(r),
+            });
+        }
+        for c in &self.crashes {
+            let mut title = c.messages.first().cloned().unwrap_or_default();
+            if let Some(site) = &c.site {
+                title.push_str(&format!(" at {site}"));
+            }
+            v.push(FindingRef {
+                kind: FindingKind::Crash,
+                id: c.id.clone(),
+                title,
+                source: c.source.clone(),
+                finding: Finding::Crash(c),
+            });
+        }
+        for d in &self.deadlocks {
+            v.push(FindingRef {
+                kind: FindingKind::Deadlock,
+                id: d.id.clone(),
+                title: format!("deadlock: {}", d.cycle()),
+                source: d.sources.first().cloned().unwrap_or_default(),
+                finding: Finding::Deadlock(d),
+            });
+        }
+        if self.hb.is_some() {
+            for c in self.conflicts.iter().filter(|c| c.a.start_ns.is_none()) {
+                v.push(FindingRef {
+                    kind: FindingKind::HappensBefore,
+                    id: hb_fingerprint(c),
+                    title: format!(
+                        "happens-before race on {}: {} {} at {} × {} {} at {}",
+                        c.object, c.a.actor, c.a.op, c.a.site, c.b.actor, c.b.op, c.b.site
+                    ),
+                    source: c.b.source.clone(),
+                    finding: Finding::HappensBefore(c),
+                });
+            }
+        }
+        v
+    }
+}
+
 /// `--trace`, `--object`, `--goroutine`: which findings the report shows.
 /// They select after the replay, so lock protection is never lost.
 #[derive(Clone, Debug, Default)]

@@ -10,7 +10,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::{Renderer, Report};
+use super::locks::DeadlockReport;
+use super::runtime::{Crash, RaceSite};
+use super::{Conflict, ConflictSite, Finding, Renderer, Report};
 
 pub struct Sarif;
 
@@ -152,199 +154,187 @@ fn result(
 /// `--mode hb`: one result per example pair, at the racy access (its
 /// `file:line` when the location is one, else its trace line), with both
 /// trace lines related; the message carries the scope's figures.
-fn hb_results(report: &Report, hb: &super::HbReport, baseline: bool, results: &mut Vec<Value>) {
-    for c in report.conflicts.iter().filter(|c| c.a.start_ns.is_none()) {
-        let scope = hb.scopes.iter().find(|s| s.scope == c.scope);
-        let figures = scope.map_or_else(String::new, |s| {
-            format!(
-                "; {} racy event(s) at {} location(s) in {}",
-                s.racy_events, s.racy_locations, s.scope
-            )
-        });
-        let message = format!(
-            "happens-before race on {}: {} {} at location {} and {} {} at location {} are ordered by no lock, fork or join{figures}",
-            c.object, c.a.actor, c.a.op, c.a.site, c.b.actor, c.b.op, c.b.site
-        );
-        let locs: Vec<Value> = location(&c.b.site, Some(c.b.op))
-            .or_else(|| location(&c.b.source, Some(c.b.op)))
-            .into_iter()
-            .collect();
-        let related: Vec<Value> = [&c.a, &c.b]
-            .iter()
-            .filter_map(|x| location(&x.source, Some(&format!("{} {}", x.actor, x.op))))
-            .collect();
-        // Stable between runs: the variable when it is a name, ops, locations.
-        let object = if super::is_address_like(&c.object) {
-            ""
-        } else {
-            c.object.as_str()
-        };
-        let fingerprint = format!(
-            "{:016x}",
-            super::fnv1a(&[
-                "hb",
-                object,
-                c.a.op,
-                &super::runtime::short_site(&c.a.site),
-                c.b.op,
-                &super::runtime::short_site(&c.b.site),
-            ])
-        );
-        results.push(result(
-            "race/happens-before",
-            message,
-            locs,
-            related,
-            &fingerprint,
-            false,
-            baseline,
-        ));
+fn hb_result(report: &Report, c: &Conflict, fingerprint: &str, baseline: bool) -> Value {
+    let scope = report
+        .hb
+        .iter()
+        .flat_map(|h| &h.scopes)
+        .find(|s| s.scope == c.scope);
+    let figures = scope.map_or_else(String::new, |s| {
+        format!(
+            "; {} racy event(s) at {} location(s) in {}",
+            s.racy_events, s.racy_locations, s.scope
+        )
+    });
+    let message = format!(
+        "happens-before race on {}: {} {} at location {} and {} {} at location {} are ordered by no lock, fork or join{figures}",
+        c.object, c.a.actor, c.a.op, c.a.site, c.b.actor, c.b.op, c.b.site
+    );
+    let locs: Vec<Value> = location(&c.b.site, Some(c.b.op))
+        .or_else(|| location(&c.b.source, Some(c.b.op)))
+        .into_iter()
+        .collect();
+    let related: Vec<Value> = [&c.a, &c.b]
+        .iter()
+        .filter_map(|x| location(&x.source, Some(&format!("{} {}", x.actor, x.op))))
+        .collect();
+    result(
+        "race/happens-before",
+        message,
+        locs,
+        related,
+        fingerprint,
+        false,
+        baseline,
+    )
+}
+
+fn site_result(s: &ConflictSite, baseline: bool) -> Value {
+    let rule = format!("map-conflict/{}", s.kind.replace('/', "-"));
+    let name = s.object_name.as_deref().unwrap_or(&s.object);
+    let message = format!(
+        "{} conflicting access pairs on map {name}: {} at {} and {} at {}, by {} goroutines",
+        s.conflicts, s.sides[0].op, s.sides[0].site, s.sides[1].op, s.sides[1].site, s.actors
+    );
+    let mut locs: Vec<Value> = s
+        .sides
+        .iter()
+        .filter_map(|x| location(&x.site, Some(x.op)))
+        .collect();
+    locs.dedup();
+    let related: Vec<Value> = s
+        .examples
+        .iter()
+        .flat_map(|e| [&e.a, &e.b])
+        .filter_map(|x| location(&x.source, Some(&format!("goroutine {} {}", x.actor, x.op))))
+        .chain(static_related(&s.static_findings))
+        .collect();
+    result(
+        &rule,
+        message,
+        locs,
+        related,
+        &s.fingerprint,
+        s.known,
+        baseline,
+    )
+}
+
+fn race_result(r: &RaceSite, baseline: bool) -> Value {
+    let rule = if r.map { "race/map" } else { "race/data" };
+    let sides: Vec<String> = r
+        .sides
+        .iter()
+        .map(|x| format!("{} in {} at {}", x.op, x.func, x.site))
+        .collect();
+    let message = format!(
+        "data race{}: {} ({} report blocks)",
+        if r.map { " on a map" } else { "" },
+        sides.join(" × "),
+        r.blocks
+    );
+    let mut locs: Vec<Value> = r
+        .sides
+        .iter()
+        .filter_map(|x| location(&x.site, Some(&x.func)))
+        .collect();
+    locs.dedup();
+    let related: Vec<Value> = r
+        .reports
+        .iter()
+        .filter_map(|x| location(&x.source, Some("race report")))
+        .chain(static_related(&r.static_findings))
+        .collect();
+    result(
+        rule,
+        message,
+        locs,
+        related,
+        &r.fingerprint,
+        r.known,
+        baseline,
+    )
+}
+
+fn crash_result(c: &Crash, baseline: bool) -> Value {
+    let first = c.messages.first().map(String::as_str).unwrap_or("");
+    let rule = if first.starts_with("fatal error: concurrent map") {
+        "crash/concurrent-map"
+    } else if first.starts_with("fatal error") {
+        "crash/fatal"
+    } else if first.starts_with("panic") {
+        "crash/panic"
+    } else {
+        "crash/signal"
+    };
+    let mut message = first.to_string();
+    if let (Some(g), Some(f)) = (c.goroutine, &c.func) {
+        message.push_str(&format!(" in goroutine {g} at {f}"));
     }
+    if !c.other_side.is_empty() {
+        let others: Vec<String> = c
+            .other_side
+            .iter()
+            .map(|o| format!("goroutine {} {}", o.actor, o.op))
+            .collect();
+        message.push_str(&format!("; the other side: {}", others.join(", ")));
+    }
+    let locs: Vec<Value> = c
+        .site
+        .as_deref()
+        .and_then(|s| location(s, c.func.as_deref()))
+        .into_iter()
+        .collect();
+    let mut related: Vec<Value> = location(&c.source, Some("the dump")).into_iter().collect();
+    related.extend(c.other_side.iter().filter_map(|o| {
+        location(
+            &o.source,
+            Some(&format!("goroutine {} {} still open", o.actor, o.op)),
+        )
+    }));
+    related.extend(static_related(&c.static_findings));
+    result(
+        rule,
+        message,
+        locs,
+        related,
+        &c.fingerprint,
+        c.known,
+        baseline,
+    )
+}
+
+fn deadlock_result(d: &DeadlockReport, baseline: bool) -> Value {
+    let locs: Vec<Value> = d
+        .sources
+        .iter()
+        .filter_map(|s| location(s, Some("lock wait")))
+        .collect();
+    result(
+        "deadlock",
+        format!("deadlock: {}", d.cycle()),
+        locs,
+        Vec::new(),
+        &d.fingerprint,
+        d.known,
+        baseline,
+    )
 }
 
 impl Renderer for Sarif {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let baseline = report.summary.known_findings.is_some();
-        let mut results = Vec::new();
-        for s in &report.conflict_sites {
-            let rule = format!("map-conflict/{}", s.kind.replace('/', "-"));
-            let name = s.object_name.as_deref().unwrap_or(&s.object);
-            let message = format!(
-                "{} conflicting access pairs on map {name}: {} at {} and {} at {}, by {} goroutines",
-                s.conflicts,
-                s.sides[0].op,
-                s.sides[0].site,
-                s.sides[1].op,
-                s.sides[1].site,
-                s.actors
-            );
-            let mut locs: Vec<Value> = s
-                .sides
-                .iter()
-                .filter_map(|x| location(&x.site, Some(x.op)))
-                .collect();
-            locs.dedup();
-            let related: Vec<Value> = s
-                .examples
-                .iter()
-                .flat_map(|e| [&e.a, &e.b])
-                .filter_map(|x| {
-                    location(&x.source, Some(&format!("goroutine {} {}", x.actor, x.op)))
-                })
-                .chain(static_related(&s.static_findings))
-                .collect();
-            results.push(result(
-                &rule,
-                message,
-                locs,
-                related,
-                &s.fingerprint,
-                s.known,
-                baseline,
-            ));
-        }
-        for r in &report.races {
-            let rule = if r.map { "race/map" } else { "race/data" };
-            let sides: Vec<String> = r
-                .sides
-                .iter()
-                .map(|x| format!("{} in {} at {}", x.op, x.func, x.site))
-                .collect();
-            let message = format!(
-                "data race{}: {} ({} report blocks)",
-                if r.map { " on a map" } else { "" },
-                sides.join(" × "),
-                r.blocks
-            );
-            let mut locs: Vec<Value> = r
-                .sides
-                .iter()
-                .filter_map(|x| location(&x.site, Some(&x.func)))
-                .collect();
-            locs.dedup();
-            let related: Vec<Value> = r
-                .reports
-                .iter()
-                .filter_map(|x| location(&x.source, Some("race report")))
-                .chain(static_related(&r.static_findings))
-                .collect();
-            results.push(result(
-                rule,
-                message,
-                locs,
-                related,
-                &r.fingerprint,
-                r.known,
-                baseline,
-            ));
-        }
-        for c in &report.crashes {
-            let first = c.messages.first().map(String::as_str).unwrap_or("");
-            let rule = if first.starts_with("fatal error: concurrent map") {
-                "crash/concurrent-map"
-            } else if first.starts_with("fatal error") {
-                "crash/fatal"
-            } else if first.starts_with("panic") {
-                "crash/panic"
-            } else {
-                "crash/signal"
-            };
-            let mut message = first.to_string();
-            if let (Some(g), Some(f)) = (c.goroutine, &c.func) {
-                message.push_str(&format!(" in goroutine {g} at {f}"));
-            }
-            if !c.other_side.is_empty() {
-                let others: Vec<String> = c
-                    .other_side
-                    .iter()
-                    .map(|o| format!("goroutine {} {}", o.actor, o.op))
-                    .collect();
-                message.push_str(&format!("; the other side: {}", others.join(", ")));
-            }
-            let locs: Vec<Value> = c
-                .site
-                .as_deref()
-                .and_then(|s| location(s, c.func.as_deref()))
-                .into_iter()
-                .collect();
-            let mut related: Vec<Value> =
-                location(&c.source, Some("the dump")).into_iter().collect();
-            related.extend(c.other_side.iter().filter_map(|o| {
-                location(
-                    &o.source,
-                    Some(&format!("goroutine {} {} still open", o.actor, o.op)),
-                )
-            }));
-            related.extend(static_related(&c.static_findings));
-            results.push(result(
-                rule,
-                message,
-                locs,
-                related,
-                &c.fingerprint,
-                c.known,
-                baseline,
-            ));
-        }
-        for d in &report.deadlocks {
-            let locs: Vec<Value> = d
-                .sources
-                .iter()
-                .filter_map(|s| location(s, Some("lock wait")))
-                .collect();
-            results.push(result(
-                "deadlock",
-                format!("deadlock: {}", d.cycle()),
-                locs,
-                Vec::new(),
-                &d.fingerprint,
-                d.known,
-                baseline,
-            ));
-        }
-        if let Some(hb) = &report.hb {
-            hb_results(report, hb, baseline, &mut results);
-        }
+        let results: Vec<Value> = report
+            .findings()
+            .iter()
+            .map(|f| match f.finding {
+                Finding::Site(s) => site_result(s, baseline),
+                Finding::Race(r) => race_result(r, baseline),
+                Finding::Crash(c) => crash_result(c, baseline),
+                Finding::Deadlock(d) => deadlock_result(d, baseline),
+                Finding::HappensBefore(c) => hb_result(report, c, &f.id, baseline),
+            })
+            .collect();
         let rules: Vec<Value> = RULES
             .iter()
             .map(|(id, name, text)| {

@@ -9,10 +9,10 @@
 
 use std::io::{self, Write};
 
-use super::Report;
 use super::scene::{Index, Item, ItemKind, Lane, MarkKind, Scene, Views, exact};
 use super::table::{human_ns, time};
 use super::text::sanitize;
+use super::{Finding, Report};
 use crate::replay::windows::OPEN;
 
 /// Rows of one lane before items are left out.
@@ -512,18 +512,37 @@ impl super::Renderer for Timeline<'_, '_, '_> {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let index = Index::new(self.views.an);
         let scenes = self.views.scenes(report, &index);
-        if scenes.is_empty() {
+        // Race reports and happens-before pairs have no times: listed, so
+        // that no finding is missing here.
+        let findings = report.findings();
+        let untimed: Vec<&super::FindingRef<'_>> = findings
+            .iter()
+            .filter(|f| match f.finding {
+                Finding::Site(_) | Finding::Crash(_) | Finding::Deadlock(_) => false,
+                Finding::Race(_) | Finding::HappensBefore(_) => true,
+            })
+            .collect();
+        if scenes.is_empty() && untimed.is_empty() {
             writeln!(out, "no findings to draw")?;
         }
         for s in &scenes {
             self.scene(out, s)?;
         }
-        if !report.races.is_empty() {
+        if !untimed.is_empty() {
             writeln!(
                 out,
-                "{} race sites: race reports have no times to draw (racetrail scan lists them)",
-                report.races.len()
+                "without times to draw (race reports, happens-before traces):"
             )?;
+            for f in untimed {
+                writeln!(
+                    out,
+                    "  {} {}: {} ({})",
+                    f.kind.name(),
+                    f.id,
+                    sanitize(&f.title),
+                    sanitize(&f.source)
+                )?;
+            }
         }
         Ok(())
     }

@@ -15,7 +15,10 @@
 //!   (`deadlock`). A flow point lies inside its slice and, where it can,
 //!   outside the slices nested in it, so the viewer binds it to that slice;
 //! - an instant event (`"ph":"i"`) on the crashing goroutine for each crash,
-//!   after its process's last record (a dump has no times).
+//!   after its process's last record (a dump has no times);
+//! - findings with no time to place them at (race reports, happens-before
+//!   pairs, crashes of a process without records) in `otherData`'s
+//!   `untimed_findings`: kind, id, title and source of each.
 //!
 //! `ts` and `dur` are microseconds printed from integer nanoseconds
 //! (`ns / 1000 "." ns % 1000`), rebased to the whole second before the first
@@ -29,7 +32,7 @@ use rustc_hash::FxHashMap;
 
 use super::scene::{Index, Ref, Views};
 use super::table::time;
-use super::{Report, natural_key};
+use super::{Finding, Report, natural_key};
 use crate::event::Mode;
 use crate::intern::Sym;
 use crate::replay::windows::OPEN;
@@ -461,6 +464,7 @@ impl super::Renderer for Trace<'_, '_, '_> {
         }
 
         // Crashes: after the process's last record, on the crashing goroutine.
+        let mut drawn_crashes: Vec<&str> = Vec::new();
         for (c, thread) in report.crashes.iter().zip(&crash_threads) {
             let Some(scope) = ix.scope_id(&c.scope) else {
                 continue;
@@ -472,6 +476,7 @@ impl super::Renderer for Trace<'_, '_, '_> {
             {
                 continue;
             }
+            drawn_crashes.push(&c.id);
             let at = ix.end_of(scope);
             let pid = scope + 1;
             let mut args = vec![
@@ -511,9 +516,33 @@ impl super::Renderer for Trace<'_, '_, '_> {
                 (1, ts, phase, seq)
             }
         });
+        // Findings without times have no event: `otherData` lists them.
+        let untimed: Vec<String> = report
+            .findings()
+            .iter()
+            .filter(|f| match f.finding {
+                Finding::Site(_) | Finding::Deadlock(_) => false,
+                Finding::Crash(c) => !drawn_crashes.contains(&c.id.as_str()),
+                Finding::Race(_) | Finding::HappensBefore(_) => true,
+            })
+            .map(|f| {
+                format!(
+                    "{{\"kind\":{},\"id\":{},\"title\":{},\"source\":{}}}",
+                    js(f.kind.name()),
+                    js(&f.id),
+                    js(&f.title),
+                    js(&f.source)
+                )
+            })
+            .collect();
+        let untimed = if untimed.is_empty() {
+            String::new()
+        } else {
+            format!(",\"untimed_findings\":[{}]", untimed.join(","))
+        };
         write!(
             out,
-            "{{\"displayTimeUnit\":\"ns\",\"otherData\":{{\"generator\":\"racetrail {}\",\"origin\":{},\"origin_ns\":\"{origin}\",\"ts_unit\":\"microseconds since origin\"}},\"traceEvents\":[",
+            "{{\"displayTimeUnit\":\"ns\",\"otherData\":{{\"generator\":\"racetrail {}\",\"origin\":{},\"origin_ns\":\"{origin}\",\"ts_unit\":\"microseconds since origin\"{untimed}}},\"traceEvents\":[",
             env!("CARGO_PKG_VERSION"),
             js(&time(origin)),
         )?;

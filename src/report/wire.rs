@@ -19,7 +19,7 @@ pub type Name = &'static str;
 
 const OPS: [&str; 6] = ["read", "range", "write", "delete", "clear", "?"];
 const KINDS: [&str; 3] = ["write/write", "read/write", "range/write"];
-const FORMATS: [&str; 13] = [
+const FORMATS: [&str; 15] = [
     "docker",
     "cri",
     "kubectl",
@@ -27,6 +27,8 @@ const FORMATS: [&str; 13] = [
     "sarif",
     "go-vet-json",
     "staticcheck-json",
+    "capture",
+    "perf",
     "json",
     "console",
     "logfmt",
@@ -133,6 +135,8 @@ mod tests {
             Formats::SARIF,
             Formats::GO_VET,
             Formats::STATICCHECK,
+            Formats::CAPTURE,
+            Formats::PERF,
         ] {
             all.insert(f);
         }

@@ -11,6 +11,7 @@ mod formats;
 mod goruntime;
 mod hb;
 mod hostile;
+mod kinds;
 mod locks;
 mod nightly;
 mod pasted_dumps;
