@@ -16,6 +16,7 @@
 
 pub mod ingest;
 pub mod merge;
+pub mod runtime;
 pub mod stages;
 
 use std::time::{Duration, Instant};
@@ -173,6 +174,8 @@ pub struct Analysis<'a> {
     pub rates: Vec<u32>,
     /// Findings of static analysers (SARIF, `go vet -json`), in input order.
     pub statics: Vec<formats::static_findings::StaticFinding>,
+    /// Race sites and dump digests, analysed from `races` and `dumps`.
+    pub runtime: runtime::RuntimeFindings,
     /// Wall time and resident memory (KiB, 0 when unknown) after each stage,
     /// for `--timings` (never in the report).
     pub timings: Vec<(&'static str, Duration, u64)>,
@@ -349,7 +352,7 @@ pub fn analyze<'a>(
         &m.scope_ids,
     );
     let (diagnostics, diagnostic_count) = diags.finish();
-    Analysis {
+    let mut an = Analysis {
         inputs: ing.stats,
         interner: m.interner,
         scopes: m.scopes,
@@ -368,6 +371,9 @@ pub fn analyze<'a>(
         sampling,
         rates: m.rates,
         statics: ing.statics,
+        runtime: runtime::RuntimeFindings::default(),
         timings: clock.laps,
-    }
+    };
+    an.runtime = runtime::RuntimeFindings::of(&an);
+    an
 }
