@@ -60,6 +60,7 @@ gen=$target/release/examples/gen_access_log
 note() { printf '%s\n' "$*" >&2; }
 
 [[ -x /usr/bin/time ]] || { note "needs GNU time (/usr/bin/time; apt-get install time)"; exit 2; }
+command -v jq >/dev/null || { note "needs jq (apt-get install jq)"; exit 2; }
 
 want() {
     local t
