@@ -36,6 +36,12 @@
 //! few dozen records past the budget, cleanly (no open windows or holds).
 //! The request count printed in the header is found by a first, silent run
 //! of the same simulation. Output is a pure function of the arguments.
+//!
+//! `--pair-ids` adds an `acc_id` integer to every map-access record, after
+//! `goroutine`, the same on a window's begin and end and unique in the log
+//! (zapsvc itself does not log one; instrumented services often do, and
+//! racetrail then pairs by it). Off by default, so the default log is
+//! unchanged.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -57,13 +63,15 @@ const USAGE: &str = "\
 gen_access_log: write a synthetic zapsvc-shaped zap JSON access log
 
 usage: gen_access_log [--records N | --bytes SIZE | --requests N] [--seed S]
-                      [--workers W] [--quiet] [-o PATH | PATH]
+                      [--workers W] [--pair-ids] [--quiet] [-o PATH | PATH]
 
   --records N    stop dispatching requests after N records (default 100000)
   --bytes SIZE   stop after SIZE bytes: 250M, 1G, 64MiB (K/M/G = 10^3/10^6/10^9)
   --requests N   serve exactly N requests
   --seed S       seed of the request mix, ids, addresses and timings (default 1)
   --workers W    request goroutines (default 5)
+  --pair-ids     an `acc_id` field on map-access records, equal on a
+                 window's begin and end (default: none, as zapsvc logs)
   --quiet        no summary line on stderr
   PATH, -o PATH  output file (default or `-`: stdout)";
 
@@ -358,6 +366,8 @@ enum Flow {
 struct Goroutine {
     goid: u64,
     trace: [u8; 32],
+    /// `acc_id` of the open access window (one at a time per goroutine).
+    acc_id: u64,
     steps: Vec<Step>,
     pc: usize,
     /// Gosched calls still to make before the next step (inside a range).
@@ -380,6 +390,7 @@ impl Goroutine {
         Goroutine {
             goid,
             trace: [b'0'; 32],
+            acc_id: 0,
             steps: Vec::with_capacity(32),
             pc: 0,
             yields: 0,
@@ -431,6 +442,7 @@ struct Config {
     workers: usize,
     output: Option<String>,
     quiet: bool,
+    pair_ids: bool,
 }
 
 const MAIN: usize = 0;
@@ -460,6 +472,8 @@ struct Sim<'a> {
     announced_requests: u64,
     seed: u64,
     workers: usize,
+    /// `--pair-ids`: the last `acc_id` given out, else None.
+    pair_ids: Option<u64>,
     // service state
     carts: [u64; USERS],
     tokens: [bool; USERS],
@@ -518,6 +532,7 @@ impl<'a> Sim<'a> {
             announced_requests,
             seed: cfg.seed,
             workers,
+            pair_ids: cfg.pair_ids.then_some(0),
             carts: [0; USERS],
             tokens: [false; USERS],
             last_seen: [0; USERS],
@@ -740,6 +755,10 @@ impl<'a> Sim<'a> {
 
     fn emit_access(&mut self, gi: usize, m: u8, key: Key, op: Op, begin: bool) {
         let now = self.cpu;
+        if begin && let Some(last) = self.pair_ids.as_mut() {
+            *last += 1;
+            self.gs[gi].acc_id = *last;
+        }
         let ts = self.stamp();
         if self.out.format {
             let g = &self.gs[gi];
@@ -761,6 +780,9 @@ impl<'a> Sim<'a> {
             o.head(b"info", ts, caller, b"map access");
             o.str(b"trace_id", &g.trace);
             o.int(b"goroutine", g.goid);
+            if self.pair_ids.is_some() {
+                o.int(b"acc_id", g.acc_id);
+            }
             o.str(b"map", &self.map_addr[m as usize]);
             o.str(b"key", key);
             o.str(b"op", op.name());
@@ -1298,6 +1320,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
         workers: 5,
         output: None,
         quiet: false,
+        pair_ids: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -1333,6 +1356,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
                     .ok_or_else(|| format!("bad worker count {v:?} (1..=10000)"))?;
             }
             "-q" | "--quiet" => cfg.quiet = true,
+            "--pair-ids" => cfg.pair_ids = true,
             "-o" | "--output" => cfg.output = Some(value()?),
             _ if arg.starts_with('-') && arg != "-" => return Err(format!("unknown option {arg}")),
             _ => {
