@@ -539,14 +539,21 @@ fn end_match(
     accesses: &[Access],
     ev: &Event,
 ) -> Option<u32> {
+    // Only what is open stays in the map: a stack emptied goes (pair ids
+    // are used once, and a log with a million of them must not keep them).
     let mut pop = |key: PairKey| {
         let stack = open.get_mut(&key)?;
+        let mut found = None;
         while let Some(i) = stack.pop() {
             if accesses[i as usize].end_line == 0 {
-                return Some(i);
+                found = Some(i);
+                break;
             }
         }
-        None
+        if stack.is_empty() {
+            open.remove(&key);
+        }
+        found
     };
     if !ev.pair.is_none()
         && let Some(i) = pop(PairKey::Id(ev.scope, ev.pair))
