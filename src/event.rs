@@ -3,6 +3,27 @@
 
 use crate::intern::Sym;
 
+/// A numeric pairing id (`acc_id: 1234`) kept as its value with this bit
+/// set instead of being interned: a log has one per access, and the
+/// interner would keep every one of them for the whole run. Interned
+/// symbols never reach 2^31.
+pub const NUMERIC_PAIR: u32 = 1 << 31;
+
+/// The pairing symbol of a canonical decimal id below 2^31, if `text` is one.
+pub fn numeric_pair(text: &[u8]) -> Option<Sym> {
+    if text.is_empty() || text.len() > 10 || (text.len() > 1 && text[0] == b'0') {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in text {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    (n < u64::from(NUMERIC_PAIR)).then_some(Sym(NUMERIC_PAIR | n as u32))
+}
+
 /// A map operation. Write-like ops are `Write`, `Delete` and `Clear`; a
 /// `Range` is a read that iterates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,6 +123,16 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numeric_pairs_are_canonical_decimals() {
+        assert_eq!(numeric_pair(b"1234"), Some(Sym(NUMERIC_PAIR | 1234)));
+        assert_eq!(numeric_pair(b"0"), Some(Sym(NUMERIC_PAIR)));
+        assert_eq!(numeric_pair(b"007"), None, "would alias 7");
+        assert_eq!(numeric_pair(b"2147483648"), None);
+        assert_eq!(numeric_pair(b"12a"), None);
+        assert_eq!(numeric_pair(b""), None);
+    }
 
     #[test]
     fn event_is_compact() {

@@ -770,7 +770,11 @@ fn normalize<'a>(
         }
         Kind::AccessBegin | Kind::AccessEnd => {
             ev.key = intern_value(interner, rec.get(Concept::Key));
-            ev.pair = intern_value(interner, rec.get(Concept::Pair));
+            ev.pair = match rec.get(Concept::Pair) {
+                Some(p) if !p.value.is_null() => crate::event::numeric_pair(&p.value.text())
+                    .unwrap_or_else(|| intern_value(interner, Some(p))),
+                _ => Sym::NONE,
+            };
             ev.time = time.ok_or("access record without a time")?;
         }
         Kind::Name => {}

@@ -238,7 +238,9 @@ fn renumber(outs: &mut [ChunkOut<'_>], plans: &[Renumbering], inputs: &[Input]) 
                 ev.trace = map(ev.trace);
                 ev.key = map(ev.key);
                 ev.caller = map(ev.caller);
-                ev.pair = map(ev.pair);
+                if ev.pair.0 & crate::event::NUMERIC_PAIR == 0 {
+                    ev.pair = map(ev.pair);
+                }
                 ev.rate = plan.rates[ev.rate as usize];
                 ev.line = inputs[plan.input].original_line(plan.base + ev.line);
                 ev.scope = if ev.scope == 0 {
