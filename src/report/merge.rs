@@ -142,6 +142,7 @@ pub fn merge(docs: Vec<(String, Report)>) -> Report {
         parse_errors,
         diags,
     ] = summed;
+    // The counts of the lists are set by `count_findings` below.
     let summary = Summary {
         events,
         accesses,
@@ -149,28 +150,13 @@ pub fn merge(docs: Vec<(String, Report)>) -> Report {
         holds,
         actors,
         objects,
-        conflicts: sites.iter().map(|s| s.conflicts).sum(),
-        conflict_sites: sites.len() as u64,
         races: race_blocks,
-        race_sites: races.len() as u64,
-        crashes: crashes.len() as u64,
-        dumps: dumps.len() as u64,
-        contention_edges: contention.len() as u64,
-        deadlocks: deadlocks.len() as u64,
         parse_errors,
         diagnostics: diags,
         sampled,
-        unconfirmed: unconfirmed.iter().map(|s| s.conflicts).sum(),
-        unconfirmed_sites: unconfirmed.len() as u64,
-        estimated_conflicts: sites.iter().any(|s| s.estimate.is_some()).then(|| {
-            sites
-                .iter()
-                .map(|s| s.estimate.as_ref().map_or(s.conflicts, |e| e.conflicts))
-                .sum()
-        }),
-        known_findings: None,
         static_findings: checked.then_some(statics.len() as u64),
         unflagged: checked.then_some(unflagged as u64),
+        ..Summary::default()
     };
     let hb = (!hbs.is_empty()).then(|| HbReport {
         racy_events: hbs.iter().map(|h| h.racy_events).sum(),
@@ -178,7 +164,7 @@ pub fn merge(docs: Vec<(String, Report)>) -> Report {
         events: hbs.iter().map(|h| h.events).sum(),
         scopes: hbs.into_iter().flat_map(|h| h.scopes).collect(),
     });
-    Report {
+    let mut report = Report {
         schema: SCHEMA,
         inputs,
         summary,
@@ -197,7 +183,9 @@ pub fn merge(docs: Vec<(String, Report)>) -> Report {
         diagnostics,
         graph: Vec::new(),
         graph_actors: Vec::new(),
-    }
+    };
+    report.count_findings();
+    report
 }
 
 /// Static findings of all shards, in the scan's order, each once (every

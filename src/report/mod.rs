@@ -183,7 +183,7 @@ impl SamplingReport {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub events: u64,
     pub accesses: u64,
@@ -951,6 +951,7 @@ impl Report {
             .into_iter()
             .filter(|d| f.goroutines(d.actors.iter()) && f.locks(d.locks.iter()))
             .collect();
+        // The counts of the lists are set by `count_findings` below.
         let summary = Summary {
             events: an.events as u64,
             accesses: accesses.len() as u64,
@@ -958,28 +959,11 @@ impl Report {
             holds: an.windows.holds.len() as u64,
             actors: actors.len() as u64,
             objects: objects.len() as u64,
-            conflicts: sites.iter().map(|s| s.conflicts).sum(),
-            conflict_sites: sites.len() as u64,
             races: race_blocks,
-            race_sites: races.len() as u64,
-            crashes: crashes.len() as u64,
-            dumps: dumps.len() as u64,
-            contention_edges: contention.len() as u64,
-            deadlocks: deadlocks.len() as u64,
             parse_errors: an.parse_errors(),
             diagnostics: an.diagnostic_count,
             sampled: an.sampling.iter().any(|s| s.any()),
-            unconfirmed: unconfirmed_sites.iter().map(|s| s.conflicts).sum(),
-            unconfirmed_sites: unconfirmed_sites.len() as u64,
-            estimated_conflicts: sites.iter().any(|s| s.estimate.is_some()).then(|| {
-                sites
-                    .iter()
-                    .map(|s| s.estimate.as_ref().map_or(s.conflicts, |e| e.conflicts))
-                    .sum()
-            }),
-            known_findings: None,
-            static_findings: None,
-            unflagged: None,
+            ..Summary::default()
         };
         let inputs = an
             .inputs
@@ -1039,8 +1023,31 @@ impl Report {
             graph,
             graph_actors,
         };
+        report.count_findings();
         static_join::join(&mut report, an, &[]);
         report
+    }
+
+    /// Sets the summary's counts of what the report lists (one scan or a
+    /// merge of several): sites, pairs, crashes, dumps, edges, deadlocks.
+    pub(crate) fn count_findings(&mut self) {
+        let sites = &self.conflict_sites;
+        let s = &mut self.summary;
+        s.conflicts = sites.iter().map(|x| x.conflicts).sum();
+        s.conflict_sites = sites.len() as u64;
+        s.race_sites = self.races.len() as u64;
+        s.crashes = self.crashes.len() as u64;
+        s.dumps = self.dumps.len() as u64;
+        s.contention_edges = self.contention.len() as u64;
+        s.deadlocks = self.deadlocks.len() as u64;
+        s.unconfirmed = self.unconfirmed_sites.iter().map(|x| x.conflicts).sum();
+        s.unconfirmed_sites = self.unconfirmed_sites.len() as u64;
+        s.estimated_conflicts = sites.iter().any(|x| x.estimate.is_some()).then(|| {
+            sites
+                .iter()
+                .map(|x| x.estimate.as_ref().map_or(x.conflicts, |e| e.conflicts))
+                .sum()
+        });
     }
 
     /// Joins the static findings again, with Go sources also looked up
