@@ -432,11 +432,7 @@ fn hb(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
     let Some(hb) = &report.hb else {
         return Ok(false);
     };
-    let pairs: Vec<&super::Conflict> = report
-        .conflicts
-        .iter()
-        .filter(|c| c.a.start_ns.is_none())
-        .collect();
+    let pairs: Vec<&super::Conflict> = report.hb_pairs().collect();
     if pairs.is_empty() {
         return Ok(false);
     }
@@ -458,11 +454,7 @@ fn hb(report: &Report, out: &mut dyn Write) -> io::Result<bool> {
             writeln!(
                 out,
                 "    hb{i}_{tag} [shape=ellipse, label={}];",
-                label(&[
-                    format!("{} {} {}", s.actor, s.op, c.object),
-                    format!("location {}", s.site),
-                    s.source.clone(),
-                ])
+                label(&c.hb_side_lines(s))
             )?;
         }
         writeln!(
@@ -483,13 +475,7 @@ fn races(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "  subgraph cluster_races {{")?;
     writeln!(out, "    label=\"Go race detector\";")?;
     writeln!(out, "    style=rounded; color=gray50;")?;
-    let mut frames: Vec<(&str, &str)> = report
-        .races
-        .iter()
-        .flat_map(|r| r.sides.iter().map(|s| (s.site.as_str(), s.func.as_str())))
-        .collect();
-    frames.sort_unstable();
-    frames.dedup_by_key(|f| f.0);
+    let frames = report.race_frames();
     for (i, (site, func)) in frames.iter().enumerate() {
         writeln!(
             out,

@@ -748,7 +748,7 @@ impl Html<'_, '_, '_> {
             thousands(hb.events)
         );
         s.push_str("<table class=sortable id=hb-pairs><thead><tr><th>#</th><th>variable</th><th>kind</th><th>a: earlier access</th><th>b: racy access</th></tr></thead><tbody>\n");
-        let pairs = r.conflicts.iter().filter(|c| c.a.start_ns.is_none());
+        let pairs = r.hb_pairs();
         for (k, c) in pairs.enumerate() {
             let side = |x: &super::ConflictSide| {
                 format!(

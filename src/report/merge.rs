@@ -62,7 +62,7 @@ pub fn merge(docs: Vec<(String, Report)>) -> Report {
         sites.extend(r.conflict_sites);
         unconfirmed.extend(r.unconfirmed_sites);
         // Happens-before examples follow the sites' examples, scope by scope.
-        hb_examples.extend(r.conflicts.into_iter().filter(|c| c.a.start_ns.is_none()));
+        hb_examples.extend(r.conflicts.into_iter().filter(|c| c.is_happens_before()));
         for race in r.races {
             race_blocks += race.blocks;
             let site = |i: usize| {

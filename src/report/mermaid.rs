@@ -184,13 +184,7 @@ fn races(r: &Report, out: &mut dyn Write, links: &mut usize) -> io::Result<()> {
         return Ok(());
     }
     writeln!(out, "  subgraph races[\"Go race detector\"]")?;
-    let mut frames: Vec<(&str, &str)> = r
-        .races
-        .iter()
-        .flat_map(|x| x.sides.iter().map(|s| (s.site.as_str(), s.func.as_str())))
-        .collect();
-    frames.sort_unstable();
-    frames.dedup_by_key(|f| f.0);
+    let frames = r.race_frames();
     for (i, (site, func)) in frames.iter().enumerate() {
         writeln!(
             out,
@@ -342,22 +336,9 @@ fn hb(r: &Report, out: &mut dyn Write, links: &mut usize) -> io::Result<()> {
             if hb.racy_locations == 1 { "" } else { "s" },
         ))
     )?;
-    for (i, c) in r
-        .conflicts
-        .iter()
-        .filter(|c| c.a.start_ns.is_none())
-        .enumerate()
-    {
+    for (i, c) in r.hb_pairs().enumerate() {
         for (tag, s) in [("a", &c.a), ("b", &c.b)] {
-            writeln!(
-                out,
-                "    hb{i}_{tag}([\"{}\"])",
-                lines(&[
-                    format!("{} {} {}", s.actor, s.op, c.object),
-                    format!("location {}", s.site),
-                    s.source.clone(),
-                ])
-            )?;
+            writeln!(out, "    hb{i}_{tag}([\"{}\"])", lines(&c.hb_side_lines(s)))?;
         }
         writeln!(
             out,

@@ -289,6 +289,23 @@ pub struct Conflict {
     pub b: ConflictSide,
 }
 
+impl Conflict {
+    /// A happens-before example pair (`--mode hb`): its accesses have no
+    /// times, unlike every window's.
+    pub fn is_happens_before(&self) -> bool {
+        self.a.start_ns.is_none()
+    }
+
+    /// The lines a graph shows for one side of a happens-before pair.
+    pub(crate) fn hb_side_lines(&self, s: &ConflictSide) -> [String; 3] {
+        [
+            format!("{} {} {}", s.actor, s.op, self.object),
+            format!("location {}", s.site),
+            s.source.clone(),
+        ]
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConflictSide {
     pub actor: String,
@@ -568,7 +585,7 @@ impl Report {
             });
         }
         if self.hb.is_some() {
-            for c in self.conflicts.iter().filter(|c| c.a.start_ns.is_none()) {
+            for c in self.hb_pairs() {
                 v.push(FindingRef {
                     kind: FindingKind::HappensBefore,
                     id: hb_fingerprint(c),
@@ -1026,6 +1043,24 @@ impl Report {
         report.count_findings();
         static_join::join(&mut report, an, &[]);
         report
+    }
+
+    /// The happens-before example pairs (after the sites' examples).
+    pub fn hb_pairs(&self) -> impl Iterator<Item = &Conflict> {
+        self.conflicts.iter().filter(|c| c.is_happens_before())
+    }
+
+    /// The distinct top user frames of the race sites as (site, function),
+    /// in site order: the race nodes of the graphs.
+    pub(crate) fn race_frames(&self) -> Vec<(&str, &str)> {
+        let mut frames: Vec<(&str, &str)> = self
+            .races
+            .iter()
+            .flat_map(|r| r.sides.iter().map(|s| (s.site.as_str(), s.func.as_str())))
+            .collect();
+        frames.sort_unstable();
+        frames.dedup_by_key(|f| f.0);
+        frames
     }
 
     /// Sets the summary's counts of what the report lists (one scan or a

@@ -652,11 +652,7 @@ impl Table {
             "\nhappens-before races (accesses no lock, fork or join orders)"
         )?;
         writeln!(out, "{}", self.fit(g, None))?;
-        let examples: Vec<&super::Conflict> = r
-            .conflicts
-            .iter()
-            .filter(|c| c.a.start_ns.is_none())
-            .collect();
+        let examples: Vec<&super::Conflict> = r.hb_pairs().collect();
         if !examples.is_empty() {
             writeln!(
                 out,
