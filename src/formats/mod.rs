@@ -506,12 +506,21 @@ fn sampling_fields(rec: &RawRecord<'_>, ev: &mut Event, out: &mut ChunkOut<'_>) 
     {
         ev.rate = out.rate_index(ppm);
     }
-    if ev.kind == Kind::AccessBegin
-        && let Some(p) = rec.get(Concept::Pair)
-        && let Ok(id) = std::str::from_utf8(&p.value.text())
-            .unwrap_or("")
-            .parse::<u64>()
-    {
+    if ev.kind != Kind::AccessBegin {
+        return;
+    }
+    // Read once by `normalize` when the id is a plain decimal below 2^31.
+    let id = if ev.pair.0 & crate::event::NUMERIC_PAIR != 0 {
+        Some(u64::from(ev.pair.0 & !crate::event::NUMERIC_PAIR))
+    } else {
+        rec.get(Concept::Pair).and_then(|p| {
+            std::str::from_utf8(&p.value.text())
+                .ok()?
+                .parse::<u64>()
+                .ok()
+        })
+    };
+    if let Some(id) = id {
         out.note_pair_id(ev.scope, id);
     }
 }

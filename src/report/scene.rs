@@ -186,24 +186,21 @@ impl<'r, 'a> Index<'r, 'a> {
                 it.longest = it.longest.max(a.end - a.start);
             }
         }
-        for (i, h) in w.holds.iter().enumerate() {
-            note(h.scope, h.start, h.end);
-            let it = by_actor.entry((h.scope, h.actor)).or_default();
-            it.holds.push(i as u32);
-            if h.end == OPEN {
-                it.open.push(Ref::Hold(i as u32));
-            } else {
-                it.longest = it.longest.max(h.end - h.start);
-            }
-        }
-        for (i, x) in w.waits.iter().enumerate() {
-            note(x.scope, x.start, x.end);
-            let it = by_actor.entry((x.scope, x.actor)).or_default();
-            it.waits.push(i as u32);
-            if x.end == OPEN {
-                it.open.push(Ref::Wait(i as u32));
-            } else {
-                it.longest = it.longest.max(x.end - x.start);
+        for (hold, spans) in [(true, &w.holds), (false, &w.waits)] {
+            for (i, x) in spans.iter().enumerate() {
+                note(x.scope, x.start, x.end);
+                let it = by_actor.entry((x.scope, x.actor)).or_default();
+                let (list, r) = if hold {
+                    (&mut it.holds, Ref::Hold(i as u32))
+                } else {
+                    (&mut it.waits, Ref::Wait(i as u32))
+                };
+                list.push(i as u32);
+                if x.end == OPEN {
+                    it.open.push(r);
+                } else {
+                    it.longest = it.longest.max(x.end - x.start);
+                }
             }
         }
         for it in by_actor.values_mut() {
