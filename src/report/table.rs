@@ -895,12 +895,12 @@ impl Renderer for Table {
             )?;
         }
         if s.unconfirmed > 0 {
-            writeln!(
-                out,
+            let line = format!(
                 "{} at {} unconfirmed: a side rests on incomplete evidence (not findings)",
                 plural(s.unconfirmed, "more pair", "more pairs"),
                 plural(s.unconfirmed_sites, "site", "sites"),
-            )?;
+            );
+            writeln!(out, "{}", wrap(&line, terminal_width() as usize, 2))?;
         }
         if let Some(est) = s.estimated_conflicts {
             writeln!(
@@ -922,7 +922,8 @@ impl Renderer for Table {
                         .collect();
                     why.push(format!("accesses kept at rates {}", rates.join(", ")));
                 }
-                writeln!(out, "  {}: {}", sanitize(&i.path), why.join("; "))?;
+                let line = format!("  {}: {}", sanitize(&i.path), why.join(", "));
+                writeln!(out, "{}", wrap(&line, terminal_width() as usize, 2))?;
             }
         }
         if s.deadlocks > 0 {

@@ -139,8 +139,13 @@ fn the_complete_log_is_exact_and_not_sampled() {
 
 #[test]
 fn the_table_says_counts_are_lower_bounds_and_why() {
-    let r = run(&["scan", "--color", "never", &path("sampled.jsonl")], None);
-    let text = r.text();
+    // Wide enough that no reason is wrapped onto two lines.
+    let out = crate::harness::racetrail()
+        .env("COLUMNS", "300")
+        .args(["scan", "--color", "never", &path("sampled.jsonl")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("sampled logs: every count is a lower bound"),
         "{text}"
