@@ -2,7 +2,8 @@
 //!
 //! Each concept has field names in priority order (the first the record has
 //! wins); `--field CONCEPT=NAME` replaces a concept's list. Lookup is by key
-//! length, then a short comparison, so the hot path never hashes a key.
+//! length, then one integer comparison per name of that length (keys of up
+//! to 16 bytes are packed into a `u128`), so the hot path never hashes a key.
 
 use std::fmt;
 use std::str::FromStr;
@@ -187,14 +188,47 @@ pub struct FieldMeaning {
     pub ns: bool,
 }
 
-const MAX_KEY_LEN: usize = 48;
-
 /// Key → meaning, indexed by key length.
 #[derive(Clone, Debug)]
 pub struct FieldTable {
-    by_len: Vec<Vec<(Box<[u8]>, FieldMeaning)>>,
+    /// Per key length: the keys of at most 16 bytes packed into an integer
+    /// (see [`pack`]), so a lookup compares one `u128` per candidate.
+    short: [Vec<(u128, FieldMeaning)>; 17],
+    /// Longer keys, compared as bytes.
+    long: Vec<(Box<[u8]>, FieldMeaning)>,
     /// Scope field names, in the order their values are joined.
     pub scope_names: Vec<String>,
+}
+
+/// A key of at most 16 bytes as a little-endian integer, zero-padded.
+#[inline]
+pub fn pack(key: &[u8]) -> Option<u128> {
+    if key.len() > 16 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..key.len()].copy_from_slice(key);
+    Some(u128::from_le_bytes(buf))
+}
+
+/// [`pack`] of `line[start..start + len]`, reading 16 bytes at once when the
+/// line has them.
+#[inline(always)]
+pub fn pack_at(line: &[u8], start: usize, len: usize) -> Option<u128> {
+    if len > 16 {
+        return None;
+    }
+    match line.get(start..start + 16) {
+        Some(w) => {
+            let w = u128::from_le_bytes(w.try_into().expect("16 bytes"));
+            Some(if len == 16 {
+                w
+            } else {
+                w & ((1u128 << (8 * len)) - 1)
+            })
+        }
+        None => pack(&line[start..start + len]),
+    }
 }
 
 impl Default for FieldTable {
@@ -223,41 +257,53 @@ impl FieldTable {
             lists[i].push(o.name.clone());
         }
         lists[Concept::Scope as usize].truncate(MAX_SCOPE_FIELDS);
-        let mut by_len: Vec<Vec<(Box<[u8]>, FieldMeaning)>> = vec![Vec::new(); MAX_KEY_LEN + 1];
+        let mut table = FieldTable {
+            short: Default::default(),
+            long: Vec::new(),
+            scope_names: lists[Concept::Scope as usize].clone(),
+        };
         for (ci, names) in lists.iter().enumerate() {
             for (rank, name) in names.iter().enumerate() {
-                let bytes = name.as_bytes();
-                if bytes.len() > MAX_KEY_LEN {
-                    by_len.resize(bytes.len() + 1, Vec::new());
-                }
-                let slot = &mut by_len[bytes.len()];
                 // A name claimed twice keeps its first meaning.
-                if slot.iter().any(|(k, _)| &**k == bytes) {
+                if table.lookup(name.as_bytes()).is_some() {
                     continue;
                 }
-                slot.push((
-                    bytes.into(),
-                    FieldMeaning {
-                        concept: Concept::ALL[ci],
-                        rank: rank as u8,
-                        ns: name.ends_with("_ns"),
-                    },
-                ));
+                let meaning = FieldMeaning {
+                    concept: Concept::ALL[ci],
+                    rank: rank as u8,
+                    ns: name.ends_with("_ns"),
+                };
+                let bytes = name.as_bytes();
+                match pack(bytes) {
+                    Some(p) => table.short[bytes.len()].push((p, meaning)),
+                    None => table.long.push((bytes.into(), meaning)),
+                }
             }
         }
-        FieldTable {
-            by_len,
-            scope_names: lists[Concept::Scope as usize].clone(),
-        }
+        table
     }
 
     #[inline]
     pub fn lookup(&self, key: &[u8]) -> Option<FieldMeaning> {
-        self.by_len
-            .get(key.len())?
+        match pack(key) {
+            Some(p) => self.lookup_packed(key.len(), p),
+            None => self.lookup_long(key),
+        }
+    }
+
+    /// The meaning of a key of `len` ≤ 16 bytes given [`pack`]ed.
+    #[inline(always)]
+    pub fn lookup_packed(&self, len: usize, packed: u128) -> Option<FieldMeaning> {
+        self.short[len]
             .iter()
-            .find(|(k, _)| &**k == key)
+            .find(|(k, _)| *k == packed)
             .map(|(_, m)| *m)
+    }
+
+    /// The meaning of a key longer than 16 bytes.
+    #[cold]
+    pub fn lookup_long(&self, key: &[u8]) -> Option<FieldMeaning> {
+        self.long.iter().find(|(k, _)| &**k == key).map(|(_, m)| *m)
     }
 }
 

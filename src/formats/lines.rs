@@ -7,6 +7,9 @@ pub struct Lines<'a> {
     pos: usize,
     /// The number of the last line taken.
     pub line_no: u32,
+    /// The split found at `pos` by the last peek: (pos, line end, next pos),
+    /// so a peek followed by a take searches for the newline once.
+    found: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> Lines<'a> {
@@ -15,6 +18,7 @@ impl<'a> Lines<'a> {
             data,
             pos: 0,
             line_no: 0,
+            found: std::cell::Cell::new((usize::MAX, 0, 0)),
         }
     }
 
@@ -22,13 +26,23 @@ impl<'a> Lines<'a> {
         if self.pos >= self.data.len() {
             return None;
         }
+        let (at, end, next) = self.found.get();
+        if at == self.pos {
+            return Some((&self.data[at..end], next));
+        }
         let rest = &self.data[self.pos..];
         let (line, next) = match memchr::memchr(b'\n', rest) {
             Some(n) => (&rest[..n], self.pos + n + 1),
             None => (rest, self.data.len()),
         };
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        self.found.set((self.pos, self.pos + line.len(), next));
         Some((line, next))
+    }
+
+    fn at(mut self, pos: usize) -> Self {
+        self.pos = pos;
+        self
     }
 
     /// The next line, not taken.
@@ -39,12 +53,7 @@ impl<'a> Lines<'a> {
     /// The line after the next one, not taken.
     pub fn peek2(&self) -> Option<&'a [u8]> {
         let (_, next) = self.split()?;
-        Lines {
-            data: self.data,
-            pos: next,
-            line_no: 0,
-        }
-        .peek()
+        Lines::new(self.data).at(next).peek()
     }
 
     /// Takes the next line: (its number, its text).

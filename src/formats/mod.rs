@@ -372,7 +372,12 @@ pub fn parse_chunk<'a>(
     opts: &ParseOptions,
     fallback_times: Option<&[i64]>,
 ) -> ChunkOut<'a> {
-    let mut out = ChunkOut::default();
+    let mut out = ChunkOut {
+        // Room for the ids of a log like the benchmark's (a trace id every
+        // ~3 kB); growing the table by doubling costs more than the guess.
+        interner: Interner::with_capacity(data.len() / 2048),
+        ..ChunkOut::default()
+    };
     let mut rec = RawRecord::default();
     let mut scratch = Vec::new();
     let mut lines = Lines::new(data);
