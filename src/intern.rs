@@ -33,6 +33,19 @@ pub struct Interner<'a> {
     table: HashTable<u32>,
     strs: Vec<Cow<'a, [u8]>>,
     hashes: Vec<u64>,
+    /// The symbols last interned, by [`slot`]: a log repeats the ids of the
+    /// few requests in flight, and a hit here costs no hashing.
+    recent: [u32; RECENT],
+}
+
+const RECENT: usize = 256;
+
+/// A string's place in [`Interner::recent`], from its length and three bytes.
+#[inline(always)]
+fn slot(s: &[u8]) -> usize {
+    let n = s.len();
+    let at = |i: usize| s.get(i).map_or(0, |&b| usize::from(b));
+    (n ^ at(0) << 1 ^ at(n.wrapping_sub(1)) << 3 ^ at(n / 2) << 5) % RECENT
 }
 
 impl std::fmt::Debug for Interner<'_> {
@@ -89,6 +102,7 @@ impl<'a> Interner<'a> {
             table: HashTable::with_capacity(n + 1),
             strs: Vec::with_capacity(n + 1),
             hashes: Vec::with_capacity(n + 1),
+            recent: [0; RECENT],
         };
         i.insert(Cow::Borrowed(&b""[..]), hash(b""));
         i
@@ -120,11 +134,18 @@ impl<'a> Interner<'a> {
 
     #[inline]
     pub fn intern_borrowed(&mut self, s: &'a [u8]) -> Sym {
+        let at = slot(s);
+        let last = self.recent[at];
+        if same(&self.strs[last as usize], s) {
+            return Sym(last);
+        }
         let h = hash(s);
-        match self.find(s, h) {
+        let sym = match self.find(s, h) {
             Some(sym) => sym,
             None => self.insert(Cow::Borrowed(s), h),
-        }
+        };
+        self.recent[at] = sym.0;
+        sym
     }
 
     pub fn get(&self, s: &[u8]) -> Option<Sym> {

@@ -33,15 +33,16 @@ pub fn parse_u64_digits(text: &[u8]) -> Option<i64> {
     if text.is_empty() || text.len() > 19 {
         return None;
     }
-    let mut v: i64 = 0;
+    // 19 digits always fit in a u64; only the conversion can overflow.
+    let mut v: u64 = 0;
     for &b in text {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add(d as i64)?;
+        v = v * 10 + u64::from(d);
     }
-    Some(v)
+    i64::try_from(v).ok()
 }
 
 /// An integer nanosecond count, optionally signed.
