@@ -376,6 +376,8 @@ pub fn parse_chunk<'a>(
         // Room for the ids of a log like the benchmark's (a trace id every
         // ~3 kB); growing the table by doubling costs more than the guess.
         interner: Interner::with_capacity(data.len() / 2048),
+        // An event per ~300 bytes; capacity not used is never touched.
+        events: Vec::with_capacity(data.len() / 256),
         ..ChunkOut::default()
     };
     let mut rec = RawRecord::default();
