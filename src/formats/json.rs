@@ -147,7 +147,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// `string`, the cursor on its opening quote; returns the contents.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Result<(&'a [u8], bool), ScanError> {
         self.eat(b'"', "'\"'")?;
         let start = self.i;
