@@ -80,7 +80,13 @@ pub struct RawRecord<'a> {
 
 impl<'a> RawRecord<'a> {
     pub fn clear(&mut self) {
-        *self = RawRecord::default();
+        // None in place writes a tag a slot; a fresh record would copy all.
+        for s in &mut self.slots {
+            *s = None;
+        }
+        for s in &mut self.scope {
+            *s = None;
+        }
     }
 
     #[inline]
