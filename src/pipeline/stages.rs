@@ -83,8 +83,7 @@ pub fn replay(
     lossy_per_input: &mut [u64],
     diags: &mut Diagnostics,
 ) -> Windows {
-    let mut windows = windows::build(&events);
-    drop(events);
+    let mut windows = windows::build(events);
     let lossy = settings.sampler.map_or_else(Lossy::default, |sampler| {
         lossy_intervals(messages, scope_ids, sampler, lossy_per_input)
     });
