@@ -23,18 +23,21 @@ use crate::source::Input;
 /// `--mode hb`: one result per STD trace and per scope of the logs, over
 /// the events of `[since, until)` (STD traces have no times: kept whole).
 pub fn happens_before(
-    m: &Merged<'_>,
+    m: &mut Merged<'_>,
     inputs: &[Input],
     settings: &Settings,
     std_scopes: Vec<HbScope>,
 ) -> Vec<HbScope> {
+    m.flatten();
+    let m = &*m;
+    let events = m.chunks.first().map_or(&[][..], Vec::as_slice);
     let mut out = std_scopes;
     let mut by_scope: Vec<Vec<&Event>> = vec![Vec::new(); m.scopes.len()];
     let (from, to) = (
         settings.since.unwrap_or(i64::MIN),
         settings.until.unwrap_or(i64::MAX),
     );
-    for ev in m.events.iter().filter(|e| from <= e.time && e.time < to) {
+    for ev in events.iter().filter(|e| from <= e.time && e.time < to) {
         by_scope[ev.scope as usize].push(ev);
     }
     let label = |k: &ScopeKey| match k {
@@ -76,7 +79,7 @@ pub fn kernel(
 /// uncertain where a sampler dropped records, cut to `--since`/`--until`;
 /// `lossy_per_input` counts the lossy intervals each input showed.
 pub fn replay(
-    events: Vec<Event>,
+    events: impl Iterator<Item = Event>,
     messages: MessageTimes,
     scope_ids: &FxHashMap<ScopeKey, u32>,
     settings: &Settings,
