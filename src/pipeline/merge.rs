@@ -21,8 +21,10 @@ use crate::formats::goruntime::race::RaceBlock;
 use crate::intern::{Interner, Sym};
 use crate::source::Input;
 
-/// Times of one (scope, level, message), the first input that had it.
-pub type MessageTimes = FxHashMap<(ScopeKey, u64), (u32, Vec<i64>)>;
+/// Times of one (scope, level, message), the first input that had it; kept
+/// as each chunk's piece, joined only when the series is used (joining them
+/// here would copy them all while the chunks' events are still there).
+pub type MessageTimes = FxHashMap<(ScopeKey, u64), (u32, Vec<Vec<i64>>)>;
 /// Numeric pairing ids per scope: (first input, min, max, count).
 pub type PairIds = FxHashMap<ScopeKey, (u32, u64, u64, u64)>;
 
@@ -58,7 +60,8 @@ struct Renumbering {
     fielded: Vec<(Sym, u32)>,
 }
 
-/// Merges the chunks of `ing` (whose accounting lands in `ing.stats`).
+/// Merges the chunks of `ing` (whose accounting lands in `ing.stats`; its
+/// chunks are used up).
 pub fn merge<'a>(
     inputs: &'a [Input],
     settings: &Settings,
@@ -89,10 +92,10 @@ pub fn merge<'a>(
     renumber(&mut ing.outs, &plans, inputs);
     drop(plans);
     // Kept per chunk: one vector of them all would double them for a while.
-    m.chunks = ing
-        .outs
-        .iter_mut()
-        .map(|out| std::mem::take(&mut out.events))
+    // The rest of each chunk's parse is spent: it goes now.
+    m.chunks = std::mem::take(&mut ing.outs)
+        .into_iter()
+        .map(|out| out.events)
         .filter(|events| !events.is_empty())
         .collect();
     m.dump_scopes = dump_scopes(&m.dumps, &m.chunks);
@@ -202,10 +205,8 @@ impl<'a> Merged<'a> {
                 .messages
                 .entry((key_of(msg.scope), msg.hash))
                 .or_insert_with(|| (n, Vec::new()));
-            if entry.1.is_empty() {
-                entry.1 = msg.times;
-            } else {
-                entry.1.extend_from_slice(&msg.times);
+            if !msg.times.is_empty() {
+                entry.1.push(msg.times);
             }
         }
         for p in out.pair_ids.drain(..) {

@@ -147,16 +147,21 @@ fn lossy_intervals(
     sampler: Sampler,
     per_input: &mut [u64],
 ) -> Lossy {
-    let series: Vec<(u32, u32, Vec<i64>)> = messages
+    let series: Vec<(u32, u32, Vec<Vec<i64>>)> = messages
         .into_iter()
-        .filter(|(_, (_, t))| t.len() >= sampler.first as usize)
+        .filter(|(_, (_, t))| t.iter().map(Vec::len).sum::<usize>() >= sampler.first as usize)
         .filter_map(|((key, _), (input, t))| Some((*scope_ids.get(&key)?, input, t)))
         .collect();
     // (scope, input, intervals)
     type Found = (u32, u32, Vec<(i64, i64)>);
     let found: Vec<Found> = series
         .into_par_iter()
-        .map(|(scope, input, mut times)| {
+        .map(|(scope, input, pieces)| {
+            let mut times = if pieces.len() == 1 {
+                pieces.into_iter().next().unwrap_or_default()
+            } else {
+                pieces.concat()
+            };
             if !times.is_sorted() {
                 times.sort_unstable();
             }
