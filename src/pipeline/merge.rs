@@ -1,7 +1,13 @@
 //! Merge: the parsed chunks, in chunk order, become one run — per-input
 //! accounting and diagnostics, chunk interners absorbed into one, scopes
 //! assigned, runtime blocks and sampler signatures gathered — then every
-//! chunk's events are renumbered into the run's ids in parallel.
+//! chunk's events are renumbered into the run's ids in parallel. The chunks
+//! stay apart: each is sorted on its own and [`InOrder`] replays them as one
+//! run, freeing each as it is used up.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -15,17 +21,21 @@ use crate::formats::goruntime::race::RaceBlock;
 use crate::intern::{Interner, Sym};
 use crate::source::Input;
 
-/// Times of one (scope, level, message), the first input that had it.
-pub type MessageTimes = FxHashMap<(ScopeKey, u64), (u32, Vec<i64>)>;
+/// Times of one (scope, level, message), the first input that had it; kept
+/// as each chunk's piece, joined only when the series is used (joining them
+/// here would copy them all while the chunks' events are still there).
+pub type MessageTimes = FxHashMap<(ScopeKey, u64), (u32, Vec<Vec<i64>>)>;
 /// Numeric pairing ids per scope: (first input, min, max, count).
 pub type PairIds = FxHashMap<ScopeKey, (u32, u64, u64, u64)>;
 
-/// One run's events (in input and line order) and what came with them.
+/// One run's events and what came with them.
 pub struct Merged<'a> {
     pub interner: Interner<'a>,
     pub scopes: Vec<ScopeKey>,
     pub scope_ids: FxHashMap<ScopeKey, u32>,
-    pub events: Vec<Event>,
+    /// The events of each chunk that has any, in input and line order
+    /// until [`Merged::sort`].
+    pub chunks: Vec<Vec<Event>>,
     pub races: Vec<(u32, RaceBlock)>,
     pub dumps: Vec<(u32, Dump)>,
     pub dump_scopes: Vec<Option<u32>>,
@@ -50,7 +60,8 @@ struct Renumbering {
     fielded: Vec<(Sym, u32)>,
 }
 
-/// Merges the chunks of `ing` (whose accounting lands in `ing.stats`).
+/// Merges the chunks of `ing` (whose accounting lands in `ing.stats`; its
+/// chunks are used up).
 pub fn merge<'a>(
     inputs: &'a [Input],
     settings: &Settings,
@@ -61,7 +72,7 @@ pub fn merge<'a>(
         interner: Interner::new(),
         scopes: Vec::new(),
         scope_ids: FxHashMap::default(),
-        events: Vec::new(),
+        chunks: Vec::new(),
         races: Vec::new(),
         dumps: Vec::new(),
         dump_scopes: Vec::new(),
@@ -80,12 +91,14 @@ pub fn merge<'a>(
     }
     renumber(&mut ing.outs, &plans, inputs);
     drop(plans);
-    m.events = Vec::with_capacity(ing.outs.iter().map(|o| o.events.len()).sum());
-    for out in &mut ing.outs {
-        m.events.append(&mut out.events);
-        out.events = Vec::new();
-    }
-    m.dump_scopes = dump_scopes(&m.dumps, &m.events);
+    // Kept per chunk: one vector of them all would double them for a while.
+    // The rest of each chunk's parse is spent: it goes now.
+    m.chunks = std::mem::take(&mut ing.outs)
+        .into_iter()
+        .map(|out| out.events)
+        .filter(|events| !events.is_empty())
+        .collect();
+    m.dump_scopes = dump_scopes(&m.dumps, &m.chunks);
     m
 }
 
@@ -192,10 +205,8 @@ impl<'a> Merged<'a> {
                 .messages
                 .entry((key_of(msg.scope), msg.hash))
                 .or_insert_with(|| (n, Vec::new()));
-            if entry.1.is_empty() {
-                entry.1 = msg.times;
-            } else {
-                entry.1.extend_from_slice(&msg.times);
+            if !msg.times.is_empty() {
+                entry.1.push(msg.times);
             }
         }
         for p in out.pair_ids.drain(..) {
@@ -256,19 +267,97 @@ fn renumber(outs: &mut [ChunkOut<'_>], plans: &[Renumbering], inputs: &[Input]) 
 }
 
 /// The process of each dump: that of the records just before it in its
-/// input (zap and the runtime share stderr), else just after. `events`
+/// input (zap and the runtime share stderr), else just after. The chunks
 /// must still be in input and line order.
-fn dump_scopes(dumps: &[(u32, Dump)], events: &[Event]) -> Vec<Option<u32>> {
+fn dump_scopes(dumps: &[(u32, Dump)], chunks: &[Vec<Event>]) -> Vec<Option<u32>> {
+    // The event at a position of the chunks taken as one run.
+    let nth = |mut i: usize| {
+        for c in chunks {
+            if i < c.len() {
+                return Some(&c[i]);
+            }
+            i -= c.len();
+        }
+        None
+    };
     dumps
         .iter()
         .map(|(input, d)| {
-            let at = events.partition_point(|e| (e.input, e.line) < (*input, d.line));
+            let at: usize = chunks
+                .iter()
+                .map(|c| c.partition_point(|e| (e.input, e.line) < (*input, d.line)))
+                .sum();
             let before = at
                 .checked_sub(1)
-                .map(|i| &events[i])
+                .and_then(nth)
                 .filter(|e| e.input == *input);
-            let after = events.get(at).filter(|e| e.input == *input);
+            let after = nth(at).filter(|e| e.input == *input);
             before.or(after).map(|e| e.scope)
         })
         .collect()
+}
+
+impl Merged<'_> {
+    /// Sorts each chunk into replay order, (time, input, line), in place;
+    /// chunks of a log are nearly in time order already. The key is unique
+    /// per event, so an unstable sort is stable here.
+    pub fn sort(&mut self) {
+        self.chunks
+            .par_iter_mut()
+            .for_each(|c| c.sort_unstable_by_key(Event::order_key));
+    }
+
+    /// Makes the sorted chunks one (for the analyses that need them all at
+    /// once).
+    pub fn flatten(&mut self) {
+        if self.chunks.len() > 1 {
+            let n = self.chunks.iter().map(Vec::len).sum();
+            let mut all = Vec::with_capacity(n);
+            all.extend(InOrder::new(std::mem::take(&mut self.chunks)));
+            self.chunks = vec![all];
+        }
+    }
+}
+
+/// An event's place in the replay, (time, input, line).
+type OrderKey = (i64, u32, u32);
+
+/// The events of sorted chunks in replay order, merged as they are taken;
+/// each chunk is freed once used up.
+pub struct InOrder {
+    chunks: Vec<std::vec::IntoIter<Event>>,
+    /// The next event's key of each chunk not used up, and the chunk.
+    heads: BinaryHeap<Reverse<(OrderKey, usize)>>,
+}
+
+impl InOrder {
+    pub fn new(chunks: Vec<Vec<Event>>) -> InOrder {
+        let heads = chunks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some(Reverse((c.first()?.order_key(), i))))
+            .collect();
+        InOrder {
+            chunks: chunks.into_iter().map(Vec::into_iter).collect(),
+            heads,
+        }
+    }
+}
+
+impl Iterator for InOrder {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        let mut top = self.heads.peek_mut()?;
+        let i = top.0.1;
+        let ev = self.chunks[i].next()?;
+        match self.chunks[i].as_slice().first() {
+            Some(next) => *top = Reverse((next.order_key(), i)),
+            None => {
+                PeekMut::pop(top);
+                self.chunks[i] = Vec::new().into_iter();
+            }
+        }
+        Some(ev)
+    }
 }

@@ -21,9 +21,6 @@ pub mod stages;
 
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
-
-use crate::event::Event;
 use crate::formats::goruntime::dump::Dump;
 use crate::formats::goruntime::race::RaceBlock;
 use crate::formats::{self, Formats, ParseOptions, Severity};
@@ -314,19 +311,19 @@ pub fn analyze<'a>(
     clock.lap("parse");
     let mut m = merge::merge(inputs, settings, &mut ing, &mut diags);
     clock.lap("merge");
-    // (time, input, line) is unique per event, so an unstable sort is stable
-    // here, and it sorts in place.
-    m.events.par_sort_unstable_by_key(Event::order_key);
+    m.sort();
     clock.lap("sort");
-    let hb = (settings.mode == Mode::HappensBefore)
-        .then(|| stages::happens_before(&m, inputs, settings, std::mem::take(&mut ing.std_scopes)));
+    let hb = (settings.mode == Mode::HappensBefore).then(|| {
+        let std_scopes = std::mem::take(&mut ing.std_scopes);
+        stages::happens_before(&mut m, inputs, settings, std_scopes)
+    });
     let mut lossy = vec![0; inputs.len()];
-    let (events, messages) = (
-        std::mem::take(&mut m.events),
+    let (chunks, messages) = (
+        std::mem::take(&mut m.chunks),
         std::mem::take(&mut m.messages),
     );
     let mut windows = stages::replay(
-        events,
+        merge::InOrder::new(chunks),
         messages,
         &m.scope_ids,
         settings,

@@ -23,18 +23,21 @@ use crate::source::Input;
 /// `--mode hb`: one result per STD trace and per scope of the logs, over
 /// the events of `[since, until)` (STD traces have no times: kept whole).
 pub fn happens_before(
-    m: &Merged<'_>,
+    m: &mut Merged<'_>,
     inputs: &[Input],
     settings: &Settings,
     std_scopes: Vec<HbScope>,
 ) -> Vec<HbScope> {
+    m.flatten();
+    let m = &*m;
+    let events = m.chunks.first().map_or(&[][..], Vec::as_slice);
     let mut out = std_scopes;
     let mut by_scope: Vec<Vec<&Event>> = vec![Vec::new(); m.scopes.len()];
     let (from, to) = (
         settings.since.unwrap_or(i64::MIN),
         settings.until.unwrap_or(i64::MAX),
     );
-    for ev in m.events.iter().filter(|e| from <= e.time && e.time < to) {
+    for ev in events.iter().filter(|e| from <= e.time && e.time < to) {
         by_scope[ev.scope as usize].push(ev);
     }
     let label = |k: &ScopeKey| match k {
@@ -76,15 +79,14 @@ pub fn kernel(
 /// uncertain where a sampler dropped records, cut to `--since`/`--until`;
 /// `lossy_per_input` counts the lossy intervals each input showed.
 pub fn replay(
-    events: Vec<Event>,
+    events: impl Iterator<Item = Event>,
     messages: MessageTimes,
     scope_ids: &FxHashMap<ScopeKey, u32>,
     settings: &Settings,
     lossy_per_input: &mut [u64],
     diags: &mut Diagnostics,
 ) -> Windows {
-    let mut windows = windows::build(&events);
-    drop(events);
+    let mut windows = windows::build(events);
     let lossy = settings.sampler.map_or_else(Lossy::default, |sampler| {
         lossy_intervals(messages, scope_ids, sampler, lossy_per_input)
     });
@@ -145,16 +147,21 @@ fn lossy_intervals(
     sampler: Sampler,
     per_input: &mut [u64],
 ) -> Lossy {
-    let series: Vec<(u32, u32, Vec<i64>)> = messages
+    let series: Vec<(u32, u32, Vec<Vec<i64>>)> = messages
         .into_iter()
-        .filter(|(_, (_, t))| t.len() >= sampler.first as usize)
+        .filter(|(_, (_, t))| t.iter().map(Vec::len).sum::<usize>() >= sampler.first as usize)
         .filter_map(|((key, _), (input, t))| Some((*scope_ids.get(&key)?, input, t)))
         .collect();
     // (scope, input, intervals)
     type Found = (u32, u32, Vec<(i64, i64)>);
     let found: Vec<Found> = series
         .into_par_iter()
-        .map(|(scope, input, mut times)| {
+        .map(|(scope, input, pieces)| {
+            let mut times = if pieces.len() == 1 {
+                pieces.into_iter().next().unwrap_or_default()
+            } else {
+                pieces.concat()
+            };
             if !times.is_sorted() {
                 times.sort_unstable();
             }

@@ -159,138 +159,322 @@ enum PairKey {
     Fields(u32, Sym, Sym, Op, Sym),
 }
 
-/// Builds windows and holds; `events` must be in replay order.
-pub fn build(events: &[Event]) -> Windows {
-    let mut w = Windows::default();
-    let mut open_access: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
-    let mut locks: FxHashMap<(u32, Sym, Sym), LockState> = FxHashMap::default();
-    let mut open_wait: FxHashMap<(u32, Sym, Sym), u32> = FxHashMap::default();
-    let mut lost_holds: Vec<LostHold> = Vec::new();
+/// Builds windows and holds; `events` must be in replay order. Each event
+/// is looked at once, so the caller may free them as they are consumed.
+pub fn build(events: impl IntoIterator<Item = Event>) -> Windows {
+    let mut b = Builder::default();
     for ev in events {
-        if ev.kind != Kind::Name {
-            w.events += 1;
+        b.push(&ev);
+    }
+    b.finish()
+}
+
+/// The replay between events: what is open, and what would bound it.
+#[derive(Default)]
+pub struct Builder {
+    w: Windows,
+    open_access: FxHashMap<PairKey, Vec<u32>>,
+    locks: FxHashMap<(u32, Sym, Sym), LockState>,
+    open_wait: FxHashMap<(u32, Sym, Sym), u32>,
+    lost_holds: Vec<LostHold>,
+    /// Per (scope, actor): its open windows and waits, each with what its
+    /// actor did since, for ending it if it is never ended (see
+    /// [`Builder::finish`]). Only what is open is kept.
+    pending: FxHashMap<(u32, Sym), Vec<Pending>>,
+}
+
+impl Builder {
+    /// Replays one event; events must come in replay order.
+    pub fn push(&mut self, ev: &Event) {
+        if ev.kind == Kind::Name {
+            self.w.names.entry((ev.scope, ev.object)).or_insert(ev.key);
+            return;
         }
+        self.w.events += 1;
+        self.advance_pending(ev);
         match ev.kind {
-            Kind::AccessSpan | Kind::AccessBegin => {
-                let (start, end) = match ev.kind {
-                    Kind::AccessSpan => (ev.time, ev.aux.max(ev.time)),
-                    _ => (ev.time, OPEN),
-                };
-                let idx = w.accesses.len() as u32;
-                w.accesses.push(Access {
-                    start,
-                    end,
-                    scope: ev.scope,
-                    object: ev.object,
-                    actor: ev.actor,
-                    trace: ev.trace,
-                    key: ev.key,
-                    caller: ev.caller,
-                    input: ev.input,
-                    line: ev.line,
-                    end_input: ev.input,
-                    end_line: 0,
-                    op: ev.op,
-                    rate: ev.rate,
-                    uncertain: false,
-                    lockset: 0,
-                });
-                if ev.kind == Kind::AccessBegin {
-                    // Under both keys: an end may carry the id or only fields.
-                    open_access.entry(fields_key(ev)).or_default().push(idx);
-                    if !ev.pair.is_none() {
-                        open_access
-                            .entry(PairKey::Id(ev.scope, ev.pair))
-                            .or_default()
-                            .push(idx);
-                    }
+            Kind::AccessSpan | Kind::AccessBegin => self.access(ev),
+            Kind::AccessEnd => self.access_end(ev),
+            Kind::LockAcquired => self.acquired(ev),
+            Kind::LockReleased => self.released(ev),
+            Kind::LockWait => self.wait(ev),
+            Kind::Fork | Kind::Join | Kind::Name => {}
+        }
+    }
+
+    /// The windows, holds and waits of the events pushed. Windows and waits
+    /// whose end or acquire is missing end at their actor's next record
+    /// (see the module doc); what stays open for lack of one stays open.
+    pub fn finish(mut self) -> Windows {
+        let w = &mut self.w;
+        for p in self.pending.into_values().flatten() {
+            match p {
+                Pending::Access(i, bound) if w.accesses[i as usize].is_open() => {
+                    let t = match bound {
+                        Bound::Done(t) => t,
+                        // The nested window never ended: it bounds this one.
+                        Bound::Nested(b) if !is_closed(&w.accesses[b as usize]) => {
+                            w.accesses[b as usize].start
+                        }
+                        Bound::Scan | Bound::Nested(_) => continue,
+                    };
+                    let a = &mut w.accesses[i as usize];
+                    a.end = t.max(a.start);
+                    a.uncertain = true;
+                    let input = a.input;
+                    w.loss(input).unended_accesses += 1;
                 }
+                Pending::Wait(i, Some(t)) if w.waits[i as usize].end == OPEN => {
+                    let x = &mut w.waits[i as usize];
+                    x.end = t.max(x.start);
+                    x.uncertain = true;
+                    let input = x.input;
+                    w.loss(input).unacquired_waits += 1;
+                }
+                Pending::Access(..) | Pending::Wait(..) => {}
             }
-            Kind::AccessEnd => match end_match(&mut open_access, &w.accesses, ev) {
-                Some(idx) => {
-                    let a = &mut w.accesses[idx as usize];
-                    a.end = ev.time.max(a.start);
-                    a.end_input = ev.input;
-                    a.end_line = ev.line;
+        }
+        mark_lost_holds(&mut self.w.accesses, &self.lost_holds);
+        self.w
+    }
+
+    /// `ev` is the next record of its actor: what it bounds of the actor's
+    /// open windows and waits.
+    fn advance_pending(&mut self, ev: &Event) {
+        let Some(list) = self.pending.get_mut(&(ev.scope, ev.actor)) else {
+            return;
+        };
+        let accesses = &self.w.accesses;
+        for p in list.iter_mut() {
+            match p {
+                Pending::Access(_, bound) => bound.advance(ev, accesses),
+                Pending::Wait(_, bound) => {
+                    bound.get_or_insert(ev.time);
                 }
-                None => {
-                    w.loss(ev.input).unmatched_ends += 1;
-                    w.unmatched.push(Unmatched {
-                        input: ev.input,
-                        line: ev.line,
-                        message: "access end without a matching begin; ignored",
-                    })
-                }
-            },
-            Kind::LockAcquired => {
-                let key = (ev.scope, ev.actor, ev.object);
-                let state = locks.entry(key).or_default();
-                state.last = ev.time;
-                release_unreleased(&mut w, &mut state.holds, ev);
-                let idx = w.holds.len() as u32;
-                state.holds.push(idx);
-                match open_wait.remove(&key) {
-                    Some(i) => w.waits[i as usize].end = ev.time.max(w.waits[i as usize].start),
-                    None if ev.aux != i64::MIN => {
-                        w.waits.push(LockSpan::of(ev, ev.aux.min(ev.time), ev.time))
-                    }
-                    None => {}
-                }
-                w.holds.push(LockSpan::of(ev, ev.time, OPEN));
-            }
-            Kind::LockReleased => {
-                let state = locks.entry((ev.scope, ev.actor, ev.object)).or_default();
-                let since = std::mem::replace(&mut state.last, ev.time);
-                match state.holds.pop() {
-                    Some(idx) => {
-                        let h = &mut w.holds[idx as usize];
-                        h.end = ev.time.max(h.start);
-                    }
-                    None => {
-                        // The acquire was lost: what the actor did since its
-                        // previous event on this lock may have been inside.
-                        lost_holds.push(LostHold {
-                            scope: ev.scope,
-                            actor: ev.actor,
-                            from: since,
-                            to: ev.time,
-                        });
-                        w.loss(ev.input).unmatched_releases += 1;
-                        w.unmatched.push(Unmatched {
-                            input: ev.input,
-                            line: ev.line,
-                            message: "lock released without a matching acquire; ignored",
-                        })
-                    }
-                }
-            }
-            Kind::LockWait => {
-                let state = locks.entry((ev.scope, ev.actor, ev.object)).or_default();
-                state.last = ev.time;
-                release_unreleased(&mut w, &mut state.holds, ev);
-                let i = w.waits.len() as u32;
-                w.waits.push(LockSpan::of(ev, ev.time, OPEN));
-                if open_wait
-                    .insert((ev.scope, ev.actor, ev.object), i)
-                    .is_some()
-                {
-                    // The first one's acquire was lost; the bound below ends it.
-                    w.unmatched.push(Unmatched {
-                        input: ev.input,
-                        line: ev.line,
-                        message: "a second lock wait before the first was acquired",
-                    });
-                }
-            }
-            Kind::Fork | Kind::Join => {}
-            Kind::Name => {
-                w.names.entry((ev.scope, ev.object)).or_insert(ev.key);
             }
         }
     }
-    bound_unended(&mut w, events);
-    mark_lost_holds(&mut w.accesses, &lost_holds);
-    w
+
+    /// `ev`'s window or wait `p` is open: keeps it pending.
+    fn open(&mut self, ev: &Event, p: Pending) {
+        self.pending
+            .entry((ev.scope, ev.actor))
+            .or_default()
+            .push(p);
+    }
+
+    /// The window or wait `p` of `scope`/`actor` ended: no longer pending.
+    fn close(&mut self, scope: u32, actor: Sym, p: Pending) {
+        let key = (scope, actor);
+        let Some(list) = self.pending.get_mut(&key) else {
+            return;
+        };
+        list.retain(|q| !q.same(&p));
+        if list.is_empty() {
+            self.pending.remove(&key);
+        }
+    }
+
+    fn access(&mut self, ev: &Event) {
+        let (start, end) = match ev.kind {
+            Kind::AccessSpan => (ev.time, ev.aux.max(ev.time)),
+            _ => (ev.time, OPEN),
+        };
+        let idx = self.w.accesses.len() as u32;
+        self.w.accesses.push(Access {
+            start,
+            end,
+            scope: ev.scope,
+            object: ev.object,
+            actor: ev.actor,
+            trace: ev.trace,
+            key: ev.key,
+            caller: ev.caller,
+            input: ev.input,
+            line: ev.line,
+            end_input: ev.input,
+            end_line: 0,
+            op: ev.op,
+            rate: ev.rate,
+            uncertain: false,
+            lockset: 0,
+        });
+        if end == OPEN {
+            self.open(ev, Pending::Access(idx, Bound::Scan));
+        }
+        if ev.kind == Kind::AccessBegin {
+            // Under both keys: an end may carry the id or only fields.
+            let open = &mut self.open_access;
+            open.entry(fields_key(ev)).or_default().push(idx);
+            if !ev.pair.is_none() {
+                open.entry(PairKey::Id(ev.scope, ev.pair))
+                    .or_default()
+                    .push(idx);
+            }
+        }
+    }
+
+    fn access_end(&mut self, ev: &Event) {
+        let w = &mut self.w;
+        match end_match(&mut self.open_access, &w.accesses, ev) {
+            Some(idx) => {
+                let a = &mut w.accesses[idx as usize];
+                a.end = ev.time.max(a.start);
+                a.end_input = ev.input;
+                a.end_line = ev.line;
+                if !a.is_open() {
+                    let (scope, actor) = (a.scope, a.actor);
+                    self.close(scope, actor, Pending::Access(idx, Bound::Scan));
+                }
+            }
+            None => {
+                w.loss(ev.input).unmatched_ends += 1;
+                w.unmatched.push(Unmatched {
+                    input: ev.input,
+                    line: ev.line,
+                    message: "access end without a matching begin; ignored",
+                })
+            }
+        }
+    }
+
+    fn acquired(&mut self, ev: &Event) {
+        let w = &mut self.w;
+        let key = (ev.scope, ev.actor, ev.object);
+        let state = self.locks.entry(key).or_default();
+        state.last = ev.time;
+        release_unreleased(w, &mut state.holds, ev);
+        let idx = w.holds.len() as u32;
+        state.holds.push(idx);
+        match self.open_wait.remove(&key) {
+            Some(i) => {
+                let x = &mut w.waits[i as usize];
+                x.end = ev.time.max(x.start);
+                if x.end != OPEN {
+                    self.close(ev.scope, ev.actor, Pending::Wait(i, None));
+                }
+            }
+            None if ev.aux != i64::MIN => {
+                w.waits.push(LockSpan::of(ev, ev.aux.min(ev.time), ev.time))
+            }
+            None => {}
+        }
+        self.w.holds.push(LockSpan::of(ev, ev.time, OPEN));
+    }
+
+    fn released(&mut self, ev: &Event) {
+        let w = &mut self.w;
+        let state = self
+            .locks
+            .entry((ev.scope, ev.actor, ev.object))
+            .or_default();
+        let since = std::mem::replace(&mut state.last, ev.time);
+        match state.holds.pop() {
+            Some(idx) => {
+                let h = &mut w.holds[idx as usize];
+                h.end = ev.time.max(h.start);
+            }
+            None => {
+                // The acquire was lost: what the actor did since its
+                // previous event on this lock may have been inside.
+                self.lost_holds.push(LostHold {
+                    scope: ev.scope,
+                    actor: ev.actor,
+                    from: since,
+                    to: ev.time,
+                });
+                w.loss(ev.input).unmatched_releases += 1;
+                w.unmatched.push(Unmatched {
+                    input: ev.input,
+                    line: ev.line,
+                    message: "lock released without a matching acquire; ignored",
+                })
+            }
+        }
+    }
+
+    fn wait(&mut self, ev: &Event) {
+        let w = &mut self.w;
+        let state = self
+            .locks
+            .entry((ev.scope, ev.actor, ev.object))
+            .or_default();
+        state.last = ev.time;
+        release_unreleased(w, &mut state.holds, ev);
+        let i = w.waits.len() as u32;
+        w.waits.push(LockSpan::of(ev, ev.time, OPEN));
+        if self
+            .open_wait
+            .insert((ev.scope, ev.actor, ev.object), i)
+            .is_some()
+        {
+            // The first one's acquire was lost; its bound ends it.
+            w.unmatched.push(Unmatched {
+                input: ev.input,
+                line: ev.line,
+                message: "a second lock wait before the first was acquired",
+            });
+        }
+        self.open(ev, Pending::Wait(i, None));
+    }
+}
+
+/// A window (by access index) or a wait (by wait index) still open, with
+/// what would end it if it is never ended.
+#[derive(Clone, Copy)]
+enum Pending {
+    Access(u32, Bound),
+    /// The time of the actor's next record, once seen.
+    Wait(u32, Option<i64>),
+}
+
+impl Pending {
+    fn same(&self, other: &Pending) -> bool {
+        match (self, other) {
+            (Pending::Access(a, _), Pending::Access(b, _)) => a == b,
+            (Pending::Wait(a, _), Pending::Wait(b, _)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Where the search for an open window's bound stands: the actor's next
+/// record that is not a begin…end pair nested inside it.
+#[derive(Clone, Copy)]
+enum Bound {
+    /// No record of the actor since (or since the nested pair's end).
+    Scan,
+    /// The actor's next record began window `b`: if `b` ends, the search
+    /// goes on after `b`'s end record; if not, `b`'s begin is the bound.
+    Nested(u32),
+    /// Found: the record's time.
+    Done(i64),
+}
+
+impl Bound {
+    fn advance(&mut self, ev: &Event, accesses: &[Access]) {
+        if let Bound::Nested(b) = *self {
+            let a = &accesses[b as usize];
+            // Until `b` ends, what its actor does may lie inside it.
+            if !is_closed(a) || ev.order_key() <= (a.end, a.end_input, a.end_line) {
+                return;
+            }
+            *self = Bound::Scan;
+        }
+        if let Bound::Scan = *self {
+            *self = if ev.kind == Kind::AccessBegin {
+                // The window `ev` begins is the one just pushed.
+                Bound::Nested(accesses.len() as u32)
+            } else {
+                Bound::Done(ev.time)
+            };
+        }
+    }
+}
+
+/// A window that ended by its end record (not still open).
+fn is_closed(a: &Access) -> bool {
+    a.end_line != 0 && !a.is_open()
 }
 
 /// One actor's state on one lock during the replay.
@@ -339,117 +523,6 @@ fn release_unreleased(w: &mut Windows, stack: &mut Vec<u32>, ev: &Event) {
         h.uncertain = true;
     }
     w.loss(ev.input).unreleased_holds += 1;
-}
-
-/// One record of an actor, for bounding what it left open.
-#[derive(Clone, Copy)]
-struct ActorRecord {
-    /// (time, input, line)
-    key: (i64, u32, u32),
-    kind: Kind,
-}
-
-/// Ends windows and waits whose end or acquire is missing at their actor's
-/// next record (see the module doc). Costs nothing when nothing is open.
-fn bound_unended(w: &mut Windows, events: &[Event]) {
-    let mut actors: FxHashMap<(u32, Sym), Vec<ActorRecord>> = FxHashMap::default();
-    for a in w.accesses.iter().filter(|a| a.is_open()) {
-        actors.entry((a.scope, a.actor)).or_default();
-    }
-    for x in w.waits.iter().filter(|x| x.end == OPEN) {
-        actors.entry((x.scope, x.actor)).or_default();
-    }
-    if actors.is_empty() {
-        return;
-    }
-    // Open things by their record, to find them in the second walk.
-    let open_accesses: FxHashMap<(u32, u32), u32> = (0..w.accesses.len() as u32)
-        .filter(|&i| w.accesses[i as usize].is_open())
-        .map(|i| {
-            (
-                (w.accesses[i as usize].input, w.accesses[i as usize].line),
-                i,
-            )
-        })
-        .collect();
-    let open_waits: FxHashMap<(u32, u32), usize> = (0..w.waits.len())
-        .filter(|&i| w.waits[i].end == OPEN)
-        .map(|i| ((w.waits[i].input, w.waits[i].line), i))
-        .collect();
-    let mut access_at: Vec<(u32, (u32, Sym), usize)> = Vec::new();
-    let mut wait_at: Vec<(usize, (u32, Sym), usize)> = Vec::new();
-    let mut begin_of: FxHashMap<(u32, u32), u32> = FxHashMap::default();
-    for ev in events {
-        if ev.kind == Kind::Name {
-            continue;
-        }
-        let Some(list) = actors.get_mut(&(ev.scope, ev.actor)) else {
-            continue;
-        };
-        let at = (ev.input, ev.line);
-        if matches!(ev.kind, Kind::AccessBegin | Kind::AccessSpan) {
-            if let Some(&i) = open_accesses.get(&at) {
-                access_at.push((i, (ev.scope, ev.actor), list.len()));
-            } else if ev.kind == Kind::AccessBegin {
-                begin_of.insert(at, list.len() as u32);
-            }
-        }
-        if ev.kind == Kind::LockWait
-            && let Some(&i) = open_waits.get(&at)
-        {
-            wait_at.push((i, (ev.scope, ev.actor), list.len()));
-        }
-        list.push(ActorRecord {
-            key: ev.order_key(),
-            kind: ev.kind,
-        });
-    }
-    // Closed windows by their begin record, for skipping nested pairs.
-    let closed: FxHashMap<(u32, u32), (i64, u32, u32)> = if begin_of.is_empty() {
-        FxHashMap::default()
-    } else {
-        w.accesses
-            .iter()
-            .filter(|a| a.end_line != 0 && begin_of.contains_key(&(a.input, a.line)))
-            .map(|a| ((a.input, a.line), (a.end, a.end_input, a.end_line)))
-            .collect()
-    };
-    for (idx, key, pos) in access_at {
-        let list = &actors[&key];
-        let mut j = pos + 1;
-        let bound = loop {
-            let Some(r) = list.get(j) else { break None };
-            if r.kind == Kind::AccessBegin
-                && let Some(&end) = closed.get(&(r.key.1, r.key.2))
-            {
-                // A nested begin…end pair: skip past its end record.
-                while list.get(j).is_some_and(|r| r.key <= end) {
-                    j += 1;
-                }
-                continue;
-            }
-            break Some(r.key.0);
-        };
-        if let Some(t) = bound {
-            let a = &mut w.accesses[idx as usize];
-            a.end = t.max(a.start);
-            a.uncertain = true;
-            let input = a.input;
-            w.loss(input).unended_accesses += 1;
-        }
-    }
-    for (i, key, pos) in wait_at {
-        if w.waits[i].end != OPEN {
-            continue;
-        }
-        if let Some(r) = actors[&key].get(pos + 1) {
-            let x = &mut w.waits[i];
-            x.end = r.key.0.max(x.start);
-            x.uncertain = true;
-            let input = x.input;
-            w.loss(input).unacquired_waits += 1;
-        }
-    }
 }
 
 /// Marks the accesses that may have been inside a hold whose acquire was lost.
@@ -566,6 +639,313 @@ fn end_match(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The replay as it was: all events kept, a second walk for what
+    /// stayed open. The streaming builder must agree with it.
+    mod two_pass {
+        use super::super::*;
+
+        /// Builds windows and holds; `events` must be in replay order.
+        pub(super) fn reference(events: &[Event]) -> Windows {
+            let mut w = Windows::default();
+            let mut open_access: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
+            let mut locks: FxHashMap<(u32, Sym, Sym), LockState> = FxHashMap::default();
+            let mut open_wait: FxHashMap<(u32, Sym, Sym), u32> = FxHashMap::default();
+            let mut lost_holds: Vec<LostHold> = Vec::new();
+            for ev in events {
+                if ev.kind != Kind::Name {
+                    w.events += 1;
+                }
+                match ev.kind {
+                    Kind::AccessSpan | Kind::AccessBegin => {
+                        let (start, end) = match ev.kind {
+                            Kind::AccessSpan => (ev.time, ev.aux.max(ev.time)),
+                            _ => (ev.time, OPEN),
+                        };
+                        let idx = w.accesses.len() as u32;
+                        w.accesses.push(Access {
+                            start,
+                            end,
+                            scope: ev.scope,
+                            object: ev.object,
+                            actor: ev.actor,
+                            trace: ev.trace,
+                            key: ev.key,
+                            caller: ev.caller,
+                            input: ev.input,
+                            line: ev.line,
+                            end_input: ev.input,
+                            end_line: 0,
+                            op: ev.op,
+                            rate: ev.rate,
+                            uncertain: false,
+                            lockset: 0,
+                        });
+                        if ev.kind == Kind::AccessBegin {
+                            // Under both keys: an end may carry the id or only fields.
+                            open_access.entry(fields_key(ev)).or_default().push(idx);
+                            if !ev.pair.is_none() {
+                                open_access
+                                    .entry(PairKey::Id(ev.scope, ev.pair))
+                                    .or_default()
+                                    .push(idx);
+                            }
+                        }
+                    }
+                    Kind::AccessEnd => match end_match(&mut open_access, &w.accesses, ev) {
+                        Some(idx) => {
+                            let a = &mut w.accesses[idx as usize];
+                            a.end = ev.time.max(a.start);
+                            a.end_input = ev.input;
+                            a.end_line = ev.line;
+                        }
+                        None => {
+                            w.loss(ev.input).unmatched_ends += 1;
+                            w.unmatched.push(Unmatched {
+                                input: ev.input,
+                                line: ev.line,
+                                message: "access end without a matching begin; ignored",
+                            })
+                        }
+                    },
+                    Kind::LockAcquired => {
+                        let key = (ev.scope, ev.actor, ev.object);
+                        let state = locks.entry(key).or_default();
+                        state.last = ev.time;
+                        release_unreleased(&mut w, &mut state.holds, ev);
+                        let idx = w.holds.len() as u32;
+                        state.holds.push(idx);
+                        match open_wait.remove(&key) {
+                            Some(i) => {
+                                w.waits[i as usize].end = ev.time.max(w.waits[i as usize].start)
+                            }
+                            None if ev.aux != i64::MIN => {
+                                w.waits.push(LockSpan::of(ev, ev.aux.min(ev.time), ev.time))
+                            }
+                            None => {}
+                        }
+                        w.holds.push(LockSpan::of(ev, ev.time, OPEN));
+                    }
+                    Kind::LockReleased => {
+                        let state = locks.entry((ev.scope, ev.actor, ev.object)).or_default();
+                        let since = std::mem::replace(&mut state.last, ev.time);
+                        match state.holds.pop() {
+                            Some(idx) => {
+                                let h = &mut w.holds[idx as usize];
+                                h.end = ev.time.max(h.start);
+                            }
+                            None => {
+                                // The acquire was lost: what the actor did since its
+                                // previous event on this lock may have been inside.
+                                lost_holds.push(LostHold {
+                                    scope: ev.scope,
+                                    actor: ev.actor,
+                                    from: since,
+                                    to: ev.time,
+                                });
+                                w.loss(ev.input).unmatched_releases += 1;
+                                w.unmatched.push(Unmatched {
+                                    input: ev.input,
+                                    line: ev.line,
+                                    message: "lock released without a matching acquire; ignored",
+                                })
+                            }
+                        }
+                    }
+                    Kind::LockWait => {
+                        let state = locks.entry((ev.scope, ev.actor, ev.object)).or_default();
+                        state.last = ev.time;
+                        release_unreleased(&mut w, &mut state.holds, ev);
+                        let i = w.waits.len() as u32;
+                        w.waits.push(LockSpan::of(ev, ev.time, OPEN));
+                        if open_wait
+                            .insert((ev.scope, ev.actor, ev.object), i)
+                            .is_some()
+                        {
+                            // The first one's acquire was lost; the bound below ends it.
+                            w.unmatched.push(Unmatched {
+                                input: ev.input,
+                                line: ev.line,
+                                message: "a second lock wait before the first was acquired",
+                            });
+                        }
+                    }
+                    Kind::Fork | Kind::Join => {}
+                    Kind::Name => {
+                        w.names.entry((ev.scope, ev.object)).or_insert(ev.key);
+                    }
+                }
+            }
+            bound_unended(&mut w, events);
+            mark_lost_holds(&mut w.accesses, &lost_holds);
+            w
+        }
+
+        /// One record of an actor, for bounding what it left open.
+        #[derive(Clone, Copy)]
+        struct ActorRecord {
+            /// (time, input, line)
+            key: (i64, u32, u32),
+            kind: Kind,
+        }
+
+        /// Ends windows and waits whose end or acquire is missing at their actor's
+        /// next record (see the module doc). Costs nothing when nothing is open.
+        pub(super) fn bound_unended(w: &mut Windows, events: &[Event]) {
+            let mut actors: FxHashMap<(u32, Sym), Vec<ActorRecord>> = FxHashMap::default();
+            for a in w.accesses.iter().filter(|a| a.is_open()) {
+                actors.entry((a.scope, a.actor)).or_default();
+            }
+            for x in w.waits.iter().filter(|x| x.end == OPEN) {
+                actors.entry((x.scope, x.actor)).or_default();
+            }
+            if actors.is_empty() {
+                return;
+            }
+            // Open things by their record, to find them in the second walk.
+            let open_accesses: FxHashMap<(u32, u32), u32> = (0..w.accesses.len() as u32)
+                .filter(|&i| w.accesses[i as usize].is_open())
+                .map(|i| {
+                    (
+                        (w.accesses[i as usize].input, w.accesses[i as usize].line),
+                        i,
+                    )
+                })
+                .collect();
+            let open_waits: FxHashMap<(u32, u32), usize> = (0..w.waits.len())
+                .filter(|&i| w.waits[i].end == OPEN)
+                .map(|i| ((w.waits[i].input, w.waits[i].line), i))
+                .collect();
+            let mut access_at: Vec<(u32, (u32, Sym), usize)> = Vec::new();
+            let mut wait_at: Vec<(usize, (u32, Sym), usize)> = Vec::new();
+            let mut begin_of: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+            for ev in events {
+                if ev.kind == Kind::Name {
+                    continue;
+                }
+                let Some(list) = actors.get_mut(&(ev.scope, ev.actor)) else {
+                    continue;
+                };
+                let at = (ev.input, ev.line);
+                if matches!(ev.kind, Kind::AccessBegin | Kind::AccessSpan) {
+                    if let Some(&i) = open_accesses.get(&at) {
+                        access_at.push((i, (ev.scope, ev.actor), list.len()));
+                    } else if ev.kind == Kind::AccessBegin {
+                        begin_of.insert(at, list.len() as u32);
+                    }
+                }
+                if ev.kind == Kind::LockWait
+                    && let Some(&i) = open_waits.get(&at)
+                {
+                    wait_at.push((i, (ev.scope, ev.actor), list.len()));
+                }
+                list.push(ActorRecord {
+                    key: ev.order_key(),
+                    kind: ev.kind,
+                });
+            }
+            // Closed windows by their begin record, for skipping nested pairs.
+            let closed: FxHashMap<(u32, u32), (i64, u32, u32)> = if begin_of.is_empty() {
+                FxHashMap::default()
+            } else {
+                w.accesses
+                    .iter()
+                    .filter(|a| a.end_line != 0 && begin_of.contains_key(&(a.input, a.line)))
+                    .map(|a| ((a.input, a.line), (a.end, a.end_input, a.end_line)))
+                    .collect()
+            };
+            for (idx, key, pos) in access_at {
+                let list = &actors[&key];
+                let mut j = pos + 1;
+                let bound = loop {
+                    let Some(r) = list.get(j) else { break None };
+                    if r.kind == Kind::AccessBegin
+                        && let Some(&end) = closed.get(&(r.key.1, r.key.2))
+                    {
+                        // A nested begin…end pair: skip past its end record.
+                        while list.get(j).is_some_and(|r| r.key <= end) {
+                            j += 1;
+                        }
+                        continue;
+                    }
+                    break Some(r.key.0);
+                };
+                if let Some(t) = bound {
+                    let a = &mut w.accesses[idx as usize];
+                    a.end = t.max(a.start);
+                    a.uncertain = true;
+                    let input = a.input;
+                    w.loss(input).unended_accesses += 1;
+                }
+            }
+            for (i, key, pos) in wait_at {
+                if w.waits[i].end != OPEN {
+                    continue;
+                }
+                if let Some(r) = actors[&key].get(pos + 1) {
+                    let x = &mut w.waits[i];
+                    x.end = r.key.0.max(x.start);
+                    x.uncertain = true;
+                    let input = x.input;
+                    w.loss(input).unacquired_waits += 1;
+                }
+            }
+        }
+    }
+
+    fn arb_event() -> impl Strategy<Value = (i64, u32, u8, u32, u32, u8, bool, i64)> {
+        (
+            0i64..4,
+            0u32..3,
+            0u8..9,
+            1u32..3,
+            0u32..3,
+            0u8..3,
+            any::<bool>(),
+            0i64..5,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn streaming_replay_matches_the_two_pass_one(
+            raw in proptest::collection::vec(arb_event(), 0..40)
+        ) {
+            let mut t = 0;
+            let evs: Vec<Event> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(dt, g, k, obj, pair, op, shared, wait))| {
+                    use Kind::*;
+                    t += dt;
+                    let kind = [AccessBegin, AccessEnd, AccessSpan, LockWait,
+                        LockAcquired, LockReleased, Fork, Name, AccessBegin][k as usize];
+                    let mut e = ev(t, g, kind, i as u32 + 1);
+                    e.object = Sym(obj);
+                    e.pair = if pair == 0 { Sym::NONE } else { Sym(10 + pair) };
+                    e.op = [Op::Read, Op::Write, Op::Range][op as usize];
+                    e.mode = if shared { Mode::Shared } else { Mode::Exclusive };
+                    e.aux = match kind {
+                        AccessSpan => t + wait - 1,
+                        LockAcquired if wait > 0 => t - wait,
+                        _ => i64::MIN,
+                    };
+                    e
+                })
+                .collect();
+            let a = build(evs.iter().copied());
+            let b = two_pass::reference(&evs);
+            prop_assert_eq!(&a.accesses, &b.accesses);
+            prop_assert_eq!(&a.holds, &b.holds);
+            prop_assert_eq!(&a.waits, &b.waits);
+            prop_assert_eq!(&a.unmatched, &b.unmatched);
+            prop_assert_eq!(&a.names, &b.names);
+            prop_assert_eq!(a.events, b.events);
+            prop_assert_eq!(&a.losses, &b.losses);
+        }
+    }
 
     /// An event of actor `g` at `t` on object 1 (a map, or a lock for lock kinds).
     fn ev(t: i64, g: u32, kind: Kind, line: u32) -> Event {
@@ -593,7 +973,7 @@ mod tests {
     }
 
     fn replay(evs: &[Event]) -> Windows {
-        build(evs)
+        build(evs.iter().copied())
     }
 
     #[test]
