@@ -160,20 +160,32 @@ fn find_grouped(
     opts: SweepOptions,
     by_key: bool,
 ) -> Conflicts {
-    let mut order: Vec<u32> = (0..accesses.len() as u32).collect();
     let key = |i: &u32| {
         let a = &accesses[*i as usize];
         let nonzero = a.end.saturating_add(opts.slack) > a.start;
-        let k = if by_key { a.key } else { Sym::NONE };
-        (a.scope, a.object, k, a.start, nonzero, a.input, a.line)
+        (a.start, nonzero, a.input, a.line)
     };
-    order.par_sort_unstable_by_key(key);
-    let groups: Vec<&[u32]> = order
-        .chunk_by(|x, y| {
-            let (a, b) = (&accesses[*x as usize], &accesses[*y as usize]);
-            (a.scope, a.object) == (b.scope, b.object) && (!by_key || a.key == b.key)
-        })
-        .collect();
+    // Accesses come from the replay in start order, so each group is
+    // usually in sweep order already: grouping is one pass, and only a
+    // group found out of order is sorted.
+    let mut ids: FxHashMap<(u32, Sym, Sym), usize> = FxHashMap::default();
+    let mut groups: Vec<((u32, Sym, Sym), Vec<u32>)> = Vec::new();
+    for (i, a) in accesses.iter().enumerate() {
+        let k = (a.scope, a.object, if by_key { a.key } else { Sym::NONE });
+        let g = *ids.entry(k).or_insert_with(|| {
+            groups.push((k, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i as u32);
+    }
+    drop(ids);
+    groups.sort_unstable_by_key(|(k, _)| *k);
+    groups.par_iter_mut().for_each(|(_, g)| {
+        if !g.is_sorted_by_key(key) {
+            g.sort_unstable_by_key(key);
+        }
+    });
+    let groups: Vec<&[u32]> = groups.iter().map(|(_, g)| g.as_slice()).collect();
     let parts: Vec<Conflicts> = groups
         .par_iter()
         .map(|g| Sweep::new(accesses, g, locksets, opts).run())
