@@ -112,30 +112,42 @@ pub fn analyses(
     rated: bool,
     lap: &mut dyn FnMut(&'static str),
 ) -> (Locksets, Conflicts, Option<Conflicts>, Contention) {
-    let locksets = locksets::assign(&mut windows.accesses, &windows.holds);
-    // No lock lets two runtime-level windows on one map overlap.
-    kernel.unlock(&mut windows.accesses);
-    lap("locksets");
-    let conflicts = conflicts::find(&windows.accesses, &locksets, sweep);
-    // Access-sampled logs: pairs of one key are kept or dropped together.
-    let same_key = rated.then(|| {
-        let opts = SweepOptions {
-            examples: 0,
-            ..sweep
-        };
-        conflicts::find_same_key(&windows.accesses, &locksets, opts)
-    });
-    lap("conflicts");
-    let contention = if windows.any_uncertain() {
-        // Contention, chains and deadlocks rest on certain spans only.
-        let certain = |v: &[windows::LockSpan]| -> Vec<windows::LockSpan> {
-            v.iter().filter(|s| !s.uncertain).copied().collect()
-        };
-        contention::analyze(&certain(&windows.holds), &certain(&windows.waits))
-    } else {
-        contention::analyze(&windows.holds, &windows.waits)
-    };
-    lap("contention");
+    let Windows {
+        accesses,
+        holds,
+        waits,
+        ..
+    } = windows;
+    // The lock analyses need only holds and waits: they run beside the sweep.
+    let ((locksets, conflicts, same_key), contention) = rayon::join(
+        || {
+            let locksets = locksets::assign(accesses, holds);
+            // No lock lets two runtime-level windows on one map overlap.
+            kernel.unlock(accesses);
+            let conflicts = conflicts::find(accesses, &locksets, sweep);
+            // Access-sampled logs: pairs of one key are kept or dropped together.
+            let same_key = rated.then(|| {
+                let opts = SweepOptions {
+                    examples: 0,
+                    ..sweep
+                };
+                conflicts::find_same_key(accesses, &locksets, opts)
+            });
+            (locksets, conflicts, same_key)
+        },
+        || {
+            let certain = |v: &[windows::LockSpan]| -> Vec<windows::LockSpan> {
+                v.iter().filter(|s| !s.uncertain).copied().collect()
+            };
+            if holds.iter().chain(waits.iter()).any(|s| s.uncertain) {
+                // Contention, chains and deadlocks rest on certain spans only.
+                contention::analyze(&certain(holds), &certain(waits))
+            } else {
+                contention::analyze(holds, waits)
+            }
+        },
+    );
+    lap("analyses");
     (locksets, conflicts, same_key, contention)
 }
 
