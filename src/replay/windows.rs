@@ -159,6 +159,88 @@ enum PairKey {
     Fields(u32, Sym, Sym, Op, Sym),
 }
 
+/// A list that is almost always empty or of one item, kept inline until a
+/// second item comes: the replay opens one window a record and closes it a
+/// few records later, and a `Vec` would allocate and free each time.
+#[derive(Clone, Debug, Default)]
+enum Few<T> {
+    #[default]
+    Empty,
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Few<T> {
+    fn push(&mut self, x: T) {
+        *self = match std::mem::take(self) {
+            Few::Empty => Few::One(x),
+            Few::One(a) => Few::Many(vec![a, x]),
+            Few::Many(mut v) => {
+                v.push(x);
+                Few::Many(v)
+            }
+        };
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        match std::mem::take(self) {
+            Few::Empty => None,
+            Few::One(a) => Some(a),
+            Few::Many(mut v) => {
+                let x = v.pop();
+                if !v.is_empty() {
+                    *self = Few::Many(v);
+                }
+                x
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Few::Empty)
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            Few::Empty => &mut [],
+            Few::One(a) => std::slice::from_mut(a),
+            Few::Many(v) => v,
+        }
+    }
+
+    fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        match std::mem::take(self) {
+            Few::Empty => {}
+            Few::One(a) => {
+                let mut keep = keep;
+                if keep(&a) {
+                    *self = Few::One(a);
+                }
+            }
+            Few::Many(mut v) => {
+                v.retain(keep);
+                if !v.is_empty() {
+                    *self = Few::Many(v);
+                }
+            }
+        }
+    }
+}
+
+impl<T> IntoIterator for Few<T> {
+    type Item = T;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<T>, std::vec::IntoIter<T>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            Few::Empty => None.into_iter().chain(Vec::new()),
+            Few::One(a) => Some(a).into_iter().chain(Vec::new()),
+            Few::Many(v) => None.into_iter().chain(v),
+        }
+    }
+}
+
+
 /// Builds windows and holds; `events` must be in replay order. Each event
 /// is looked at once, so the caller may free them as they are consumed.
 pub fn build(events: impl IntoIterator<Item = Event>) -> Windows {
@@ -173,14 +255,14 @@ pub fn build(events: impl IntoIterator<Item = Event>) -> Windows {
 #[derive(Default)]
 pub struct Builder {
     w: Windows,
-    open_access: FxHashMap<PairKey, Vec<u32>>,
+    open_access: FxHashMap<PairKey, Few<u32>>,
     locks: FxHashMap<(u32, Sym, Sym), LockState>,
     open_wait: FxHashMap<(u32, Sym, Sym), u32>,
     lost_holds: Vec<LostHold>,
     /// Per (scope, actor): its open windows and waits, each with what its
     /// actor did since, for ending it if it is never ended (see
     /// [`Builder::finish`]). Only what is open is kept.
-    pending: FxHashMap<(u32, Sym), Vec<Pending>>,
+    pending: FxHashMap<(u32, Sym), Few<Pending>>,
 }
 
 impl Builder {
@@ -245,7 +327,7 @@ impl Builder {
             return;
         };
         let accesses = &self.w.accesses;
-        for p in list.iter_mut() {
+        for p in list.as_mut_slice() {
             match p {
                 Pending::Access(_, bound) => bound.advance(ev, accesses),
                 Pending::Wait(_, bound) => {
@@ -608,7 +690,7 @@ fn fields_key(ev: &Event) -> PairKey {
 /// begin carries it, else by (scope, actor, object, op, key); innermost
 /// first. Begins already closed under their other key are skipped.
 fn end_match(
-    open: &mut FxHashMap<PairKey, Vec<u32>>,
+    open: &mut FxHashMap<PairKey, Few<u32>>,
     accesses: &[Access],
     ev: &Event,
 ) -> Option<u32> {
@@ -649,7 +731,7 @@ mod tests {
         /// Builds windows and holds; `events` must be in replay order.
         pub(super) fn reference(events: &[Event]) -> Windows {
             let mut w = Windows::default();
-            let mut open_access: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
+            let mut open_access: FxHashMap<PairKey, Few<u32>> = FxHashMap::default();
             let mut locks: FxHashMap<(u32, Sym, Sym), LockState> = FxHashMap::default();
             let mut open_wait: FxHashMap<(u32, Sym, Sym), u32> = FxHashMap::default();
             let mut lost_holds: Vec<LostHold> = Vec::new();
