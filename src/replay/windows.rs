@@ -240,7 +240,6 @@ impl<T> IntoIterator for Few<T> {
     }
 }
 
-
 /// Builds windows and holds; `events` must be in replay order. Each event
 /// is looked at once, so the caller may free them as they are consumed.
 pub fn build(events: impl IntoIterator<Item = Event>) -> Windows {

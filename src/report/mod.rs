@@ -45,15 +45,23 @@ const GRAPH_TRACES: usize = 3;
 /// The `n` smallest strings of a set of symbols, sorted, without decoding
 /// the others (byte order is string order for UTF-8).
 pub(crate) fn smallest(i: &Interner<'_>, syms: impl Iterator<Item = Sym>, n: usize) -> Vec<String> {
-    let mut v: Vec<Sym> = syms.collect();
-    if v.len() > n && n > 0 {
-        v.select_nth_unstable_by(n - 1, |a, b| i.bytes(*a).cmp(i.bytes(*b)));
-        v.truncate(n);
-    } else if n == 0 {
-        v.clear();
+    // The n smallest so far, in order: most symbols lose one comparison
+    // with the largest of them and are never looked at again.
+    let mut best: Vec<&[u8]> = Vec::with_capacity(n + 1);
+    if n > 0 {
+        for s in syms {
+            let b = i.bytes(s);
+            if best.len() == n && b >= best[n - 1] {
+                continue;
+            }
+            let at = best.partition_point(|x| *x < b);
+            best.insert(at, b);
+            best.truncate(n);
+        }
     }
-    v.sort_unstable_by(|a, b| i.bytes(*a).cmp(i.bytes(*b)));
-    v.into_iter().map(|s| i.str(s).into_owned()).collect()
+    best.into_iter()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect()
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -937,13 +945,13 @@ impl Report {
             })
             .collect();
 
-        let mut actors: Vec<(u32, Sym)> = accesses.iter().map(|a| (a.scope, a.actor)).collect();
-        actors.extend(an.windows.holds.iter().map(|h| (h.scope, h.actor)));
-        actors.sort_unstable();
-        actors.dedup();
-        let mut objects: Vec<(u32, Sym)> = accesses.iter().map(|a| (a.scope, a.object)).collect();
-        objects.sort_unstable();
-        objects.dedup();
+        // Counted through sets: a few distinct among every window and hold.
+        let actors: FxHashSet<(u32, Sym)> = accesses
+            .iter()
+            .map(|a| (a.scope, a.actor))
+            .chain(an.windows.holds.iter().map(|h| (h.scope, h.actor)))
+            .collect();
+        let objects: FxHashSet<(u32, Sym)> = accesses.iter().map(|a| (a.scope, a.object)).collect();
 
         let (races, race_blocks) = runtime::races(an);
         let crashes = runtime::crashes(an);
