@@ -1258,6 +1258,21 @@ pub(crate) fn natural_key(s: &str) -> (u8, u64, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The few smallest ids, in order: what sorting all of them gives.
+        #[test]
+        fn smallest_is_the_head_of_the_sorted_ids(
+            ids in proptest::collection::btree_set("[0-9a-f]{0,6}", 0..60),
+            n in 0usize..25,
+        ) {
+            let mut interner = Interner::new();
+            let syms: Vec<Sym> = ids.iter().map(|s| interner.intern_borrowed(s.as_bytes())).collect();
+            let want: Vec<String> = ids.iter().take(n).cloned().collect();
+            prop_assert_eq!(smallest(&interner, syms.into_iter(), n), want);
+        }
+    }
 
     #[test]
     fn addresses_are_not_names() {
