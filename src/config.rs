@@ -120,7 +120,7 @@ impl Config {
                     "none" => None,
                     spec => Some(spec.parse().map_err(ConfigError::Sampler)?),
                 },
-                find_conflicts: true,
+                ..Settings::default()
             },
             filters: Filters {
                 trace: args.trace,

@@ -37,9 +37,26 @@ pub fn ingest<'a>(
     diags: &mut Diagnostics,
     progress: &(dyn Fn(u32, u64) + Sync),
 ) -> Ingested<'a> {
-    let mut stats = accounting(inputs, diags);
+    let mut ing = plan(inputs, settings, diags, chunk_target(inputs));
+    ing.outs = parse(inputs, settings, &ing.jobs, progress);
+    ing
+}
+
+/// The chunk size that gives each thread several chunks.
+fn chunk_target(inputs: &[Input]) -> usize {
     let total: usize = inputs.iter().map(|i| i.bytes().len()).sum();
-    let target = (total / (rayon::current_num_threads() * 8).max(1)).max(MIN_CHUNK);
+    (total / (rayon::current_num_threads() * 8).max(1)).max(MIN_CHUNK)
+}
+
+/// Accounting and whole documents; the chunks of `target` bytes still to
+/// parse are in `jobs` (and `outs` is empty).
+pub fn plan<'a>(
+    inputs: &'a [Input],
+    settings: &Settings,
+    diags: &mut Diagnostics,
+    target: usize,
+) -> Ingested<'a> {
+    let mut stats = accounting(inputs, diags);
     let mut std_scopes = Vec::new();
     let mut statics = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
@@ -64,8 +81,23 @@ pub fn ingest<'a>(
             ),
         }
     }
-    let outs = jobs
-        .par_iter()
+    Ingested {
+        stats,
+        jobs,
+        outs: Vec::new(),
+        std_scopes,
+        statics,
+    }
+}
+
+/// Parses `jobs` in parallel, in their order.
+pub fn parse<'a>(
+    inputs: &'a [Input],
+    settings: &Settings,
+    jobs: &[Job],
+    progress: &(dyn Fn(u32, u64) + Sync),
+) -> Vec<ChunkOut<'a>> {
+    jobs.par_iter()
         .map(|(n, range)| {
             let input = &inputs[*n as usize];
             let out = formats::parse_chunk(
@@ -77,14 +109,7 @@ pub fn ingest<'a>(
             progress(*n, range.len() as u64);
             out
         })
-        .collect();
-    Ingested {
-        stats,
-        jobs,
-        outs,
-        std_scopes,
-        statics,
-    }
+        .collect()
 }
 
 /// Per-input figures known before parsing, and the inputs' own problems.

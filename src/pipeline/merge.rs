@@ -11,7 +11,7 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::ingest::Ingested;
+use super::ingest::{Ingested, Job};
 use super::{Diagnostics, InputStats, ScopeKey, Settings};
 use crate::event::Event;
 use crate::formats::ChunkOut;
@@ -67,38 +67,118 @@ pub fn merge<'a>(
     ing: &mut Ingested<'a>,
     diags: &mut Diagnostics,
 ) -> Merged<'a> {
-    let mut m = Merged {
-        interner: Interner::new(),
-        scopes: Vec::new(),
-        scope_ids: FxHashMap::default(),
-        chunks: Vec::new(),
-        races: Vec::new(),
-        dumps: Vec::new(),
-        dump_scopes: Vec::new(),
-        rates: Vec::new(),
-        messages: FxHashMap::default(),
-        pair_ids: FxHashMap::default(),
-    };
-    let mut line_base: Vec<u32> = vec![0; inputs.len()];
-    let mut plans = Vec::with_capacity(ing.outs.len());
-    for ((n, _), out) in ing.jobs.iter().zip(ing.outs.iter_mut()) {
-        let n = *n as usize;
-        let base = line_base[n];
-        line_base[n] += out.lines;
-        account(&mut ing.stats[n], n as u32, out, &inputs[n], base, diags);
-        plans.push(m.absorb(out, n, base, &inputs[n], settings.one_process));
-    }
-    renumber(&mut ing.outs, &plans, inputs);
-    drop(plans);
+    let mut merger = Merger::new(inputs.len());
+    let outs = std::mem::take(&mut ing.outs);
     // Kept per chunk: one vector of them all would double them for a while.
-    // The rest of each chunk's parse is spent: it goes now.
-    m.chunks = std::mem::take(&mut ing.outs)
-        .into_iter()
-        .map(|out| out.events)
-        .filter(|events| !events.is_empty())
-        .collect();
-    m.dump_scopes = dump_scopes(&m.dumps, &m.chunks);
+    let chunks = merger.add(inputs, settings, &mut ing.stats, &ing.jobs, outs, diags);
+    let mut m = merger.finish();
+    m.chunks = chunks.into_iter().filter(|c| !c.is_empty()).collect();
     m
+}
+
+/// Merges parsed chunks as they come, in input and byte order.
+pub struct Merger<'a> {
+    m: Merged<'a>,
+    /// Per input: its lines in the chunks merged so far, and the scope of
+    /// its last event.
+    line_base: Vec<u32>,
+    last_scope: Vec<Option<u32>>,
+    /// Dumps (indices into `m.dumps`) with no event before them in their
+    /// input: the input's next event gives their scope.
+    waiting: Vec<usize>,
+}
+
+impl<'a> Merger<'a> {
+    pub fn new(inputs: usize) -> Merger<'a> {
+        Merger {
+            m: Merged {
+                interner: Interner::new(),
+                scopes: Vec::new(),
+                scope_ids: FxHashMap::default(),
+                chunks: Vec::new(),
+                races: Vec::new(),
+                dumps: Vec::new(),
+                dump_scopes: Vec::new(),
+                rates: Vec::new(),
+                messages: FxHashMap::default(),
+                pair_ids: FxHashMap::default(),
+            },
+            line_base: vec![0; inputs],
+            last_scope: vec![None; inputs],
+            waiting: Vec::new(),
+        }
+    }
+
+    /// Takes the parse `outs` of `jobs` (the next chunks, in order): their
+    /// accounting lands in `stats`, their ids become the run's; returns each
+    /// chunk's events, renumbered, in line order.
+    pub fn add(
+        &mut self,
+        inputs: &'a [Input],
+        settings: &Settings,
+        stats: &mut [InputStats],
+        jobs: &[Job],
+        mut outs: Vec<ChunkOut<'a>>,
+        diags: &mut Diagnostics,
+    ) -> Vec<Vec<Event>> {
+        let mut plans = Vec::with_capacity(outs.len());
+        let mut dumps = Vec::with_capacity(outs.len());
+        for ((n, _), out) in jobs.iter().zip(outs.iter_mut()) {
+            let n = *n as usize;
+            let base = self.line_base[n];
+            self.line_base[n] += out.lines;
+            account(&mut stats[n], n as u32, out, &inputs[n], base, diags);
+            let from = self.m.dumps.len();
+            plans.push(
+                self.m
+                    .absorb(out, n, base, &inputs[n], settings.one_process),
+            );
+            dumps.push(from..self.m.dumps.len());
+        }
+        renumber(&mut outs, &plans, inputs);
+        drop(plans);
+        // The rest of each chunk's parse is spent: it goes now.
+        let chunks: Vec<Vec<Event>> = outs.into_iter().map(|out| out.events).collect();
+        self.m.dump_scopes.resize(self.m.dumps.len(), None);
+        for (((n, _), events), dumps) in jobs.iter().zip(&chunks).zip(dumps) {
+            self.dump_scopes(*n, events, dumps);
+        }
+        chunks
+    }
+
+    /// The process of each dump of a chunk: that of the records just before
+    /// it in its input (zap and the runtime share stderr), else just after.
+    /// `events` are the chunk's, in line order.
+    fn dump_scopes(&mut self, input: u32, events: &[Event], dumps: std::ops::Range<usize>) {
+        if let Some(first) = events.first() {
+            let m = &mut self.m;
+            self.waiting.retain(|&i| {
+                let mine = m.dumps[i].0 == input;
+                if mine {
+                    m.dump_scopes[i] = Some(first.scope);
+                }
+                !mine
+            });
+        }
+        for i in dumps {
+            let line = self.m.dumps[i].1.line;
+            let at = events.partition_point(|e| e.line < line);
+            let before = at.checked_sub(1).map(|j| events[j].scope);
+            let after = events.get(at).map(|e| e.scope);
+            match before.or(self.last_scope[input as usize]).or(after) {
+                Some(scope) => self.m.dump_scopes[i] = Some(scope),
+                None => self.waiting.push(i),
+            }
+        }
+        if let Some(last) = events.last() {
+            self.last_scope[input as usize] = Some(last.scope);
+        }
+    }
+
+    /// The run merged so far (its `chunks` empty: [`Merger::add`] gave them).
+    pub fn finish(self) -> Merged<'a> {
+        self.m
+    }
 }
 
 /// A chunk's figures and diagnostics, added to its input's.
@@ -263,37 +343,6 @@ fn renumber(outs: &mut [ChunkOut<'_>], plans: &[Renumbering], inputs: &[Input]) 
                 };
             }
         });
-}
-
-/// The process of each dump: that of the records just before it in its
-/// input (zap and the runtime share stderr), else just after. The chunks
-/// must still be in input and line order.
-fn dump_scopes(dumps: &[(u32, Dump)], chunks: &[Vec<Event>]) -> Vec<Option<u32>> {
-    // The event at a position of the chunks taken as one run.
-    let nth = |mut i: usize| {
-        for c in chunks {
-            if i < c.len() {
-                return Some(&c[i]);
-            }
-            i -= c.len();
-        }
-        None
-    };
-    dumps
-        .iter()
-        .map(|(input, d)| {
-            let at: usize = chunks
-                .iter()
-                .map(|c| c.partition_point(|e| (e.input, e.line) < (*input, d.line)))
-                .sum();
-            let before = at
-                .checked_sub(1)
-                .and_then(nth)
-                .filter(|e| e.input == *input);
-            let after = nth(at).filter(|e| e.input == *input);
-            before.or(after).map(|e| e.scope)
-        })
-        .collect()
 }
 
 impl Merged<'_> {

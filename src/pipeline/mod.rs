@@ -3,13 +3,17 @@
 //!
 //! ```text
 //! ingest ──► merge ──► sort ──► replay ──► analyses ──► Analysis
-//! inputs →   chunks →  events   by time    windows,     happens-before,
-//! parsed     one run,  in file             holds,       conflicts,
-//! chunks     scopes    order               waits        contention
+//! inputs →   chunks →  each     by time    windows,     happens-before,
+//! parsed     one run,  chunk               holds,       conflicts,
+//! chunks     scopes                        waits        contention
 //! ```
 //!
 //! [`ingest`] reads and parses (rayon over chunks), [`merge`] makes one run
-//! of the chunks, [`stages`] replays and analyses. Problems of every stage go
+//! of the chunks, [`stages`] replays and analyses. A run of one log goes
+//! through ingest, merge and replay a few chunks at a time ([`stream`]): the
+//! events of the whole log never exist at once. Several inputs, `--mode hb`
+//! and a log found out of time order take every chunk first and replay them
+//! through a merge of the sorted chunks. Problems of every stage go
 //! to one [`Diagnostics`] sink that counts them all and keeps the first
 //! [`Diagnostics::KEEP`]. [`analyze`] returns everything the report needs; it
 //! borrows the inputs' bytes for the ids it interned.
@@ -18,6 +22,7 @@ pub mod ingest;
 pub mod merge;
 pub mod runtime;
 pub mod stages;
+pub mod stream;
 
 use std::time::{Duration, Instant};
 
@@ -100,6 +105,9 @@ pub struct Settings {
     /// Run the conflict sweep and the lock analyses (`racetrail dumps`
     /// needs neither).
     pub find_conflicts: bool,
+    /// The chunk size of the streamed path ([`stream`]); `None` replays
+    /// every event at once (what the streamed path must equal).
+    pub stream_chunk: Option<usize>,
 }
 
 impl Default for Settings {
@@ -114,6 +122,7 @@ impl Default for Settings {
             until: None,
             sampler: Some(Sampler::ZAP),
             find_conflicts: true,
+            stream_chunk: Some(stream::CHUNK),
         }
     }
 }
@@ -298,14 +307,21 @@ impl Clock {
     }
 }
 
-/// Runs the pipeline over opened inputs. `progress` is told the input and
-/// the bytes of each chunk as it is parsed.
-pub fn analyze<'a>(
+/// Ingest, merge, happens-before and the replay of every event at once:
+/// for several inputs, `--mode hb`, and logs out of time order.
+#[allow(clippy::type_complexity)]
+fn whole<'a>(
     inputs: &'a [Input],
     settings: &Settings,
     progress: &(dyn Fn(u32, u64) + Sync),
-) -> Analysis<'a> {
-    let mut clock = Clock::start();
+    clock: &mut Clock,
+) -> (
+    ingest::Ingested<'a>,
+    merge::Merged<'a>,
+    Windows,
+    Diagnostics,
+    Option<Vec<HbScope>>,
+) {
     let mut diags = Diagnostics::default();
     let mut ing = ingest::ingest(inputs, settings, &mut diags, progress);
     clock.lap("parse");
@@ -317,13 +333,29 @@ pub fn analyze<'a>(
         let std_scopes = std::mem::take(&mut ing.std_scopes);
         stages::happens_before(&mut m, inputs, settings, std_scopes)
     });
+    let windows = crate::replay::windows::build(merge::InOrder::new(std::mem::take(&mut m.chunks)));
+    (ing, m, windows, diags, hb)
+}
+
+/// Runs the pipeline over opened inputs. `progress` is told the input and
+/// the bytes of each chunk as it is parsed.
+pub fn analyze<'a>(
+    inputs: &'a [Input],
+    settings: &Settings,
+    progress: &(dyn Fn(u32, u64) + Sync),
+) -> Analysis<'a> {
+    let mut clock = Clock::start();
     let mut lossy = vec![0; inputs.len()];
-    let (chunks, messages) = (
-        std::mem::take(&mut m.chunks),
-        std::mem::take(&mut m.messages),
-    );
-    let mut windows = stages::replay(
-        merge::InOrder::new(chunks),
+    let (ing, mut m, windows, mut diags, hb) = match stream::run(inputs, settings, progress) {
+        Some((ing, m, windows, diags)) => {
+            clock.lap("stream");
+            (ing, m, windows, diags, None)
+        }
+        None => whole(inputs, settings, progress, &mut clock),
+    };
+    let messages = std::mem::take(&mut m.messages);
+    let mut windows = stages::finish_replay(
+        windows,
         messages,
         &m.scope_ids,
         settings,

@@ -75,18 +75,17 @@ pub fn kernel(
     kernel
 }
 
-/// Windows, holds and waits of the merged events (which it consumes),
-/// uncertain where a sampler dropped records, cut to `--since`/`--until`;
-/// `lossy_per_input` counts the lossy intervals each input showed.
-pub fn replay(
-    events: impl Iterator<Item = Event>,
+/// What the replay adds once every event is in: what overlaps a lossy
+/// interval is uncertain, the records it could not use are diagnostics,
+/// and everything is cut to `--since`/`--until`.
+pub fn finish_replay(
+    mut windows: Windows,
     messages: MessageTimes,
     scope_ids: &FxHashMap<ScopeKey, u32>,
     settings: &Settings,
     lossy_per_input: &mut [u64],
     diags: &mut Diagnostics,
 ) -> Windows {
-    let mut windows = windows::build(events);
     let lossy = settings.sampler.map_or_else(Lossy::default, |sampler| {
         lossy_intervals(messages, scope_ids, sampler, lossy_per_input)
     });

@@ -20,6 +20,7 @@ mod render;
 mod report_fixes;
 mod sampling;
 mod static_findings;
+mod stream;
 mod suggest;
 mod sweep_prop;
 mod views;
