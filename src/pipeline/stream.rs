@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use super::ingest::{self, Ingested};
+use super::ingest::{self, Ingested, Job};
 use super::merge::{InOrder, Merged, Merger};
 use super::{Diagnostics, Mode, Settings};
 use crate::event::Event;
@@ -43,17 +43,33 @@ pub fn run<'a>(
     let jobs = std::mem::take(&mut ing.jobs);
     let mut merger = Merger::new(inputs.len());
     let mut replay = Replay::default();
-    let batch = rayon::current_num_threads().max(1) * 2;
-    for group in jobs.chunks(batch) {
-        let outs = ingest::parse(inputs, settings, group, progress);
-        let mut chunks = merger.add(inputs, settings, &mut ing.stats, group, outs, &mut diags);
-        chunks.retain(|c| !c.is_empty());
-        chunks
-            .par_iter_mut()
-            .for_each(|c| c.sort_unstable_by_key(Event::order_key));
-        if !replay.feed(chunks) {
+    let groups: Vec<&[Job]> = jobs
+        .chunks(rayon::current_num_threads().max(1) * 2)
+        .collect();
+    let mut outs = ingest::parse(inputs, settings, groups[0], progress);
+    for (k, group) in groups.iter().enumerate() {
+        // The next chunks parse while these are merged and replayed.
+        let (next, fed) = rayon::join(
+            || {
+                groups
+                    .get(k + 1)
+                    .map(|g| ingest::parse(inputs, settings, g, progress))
+            },
+            || {
+                let outs = std::mem::take(&mut outs);
+                let mut chunks =
+                    merger.add(inputs, settings, &mut ing.stats, group, outs, &mut diags);
+                chunks.retain(|c| !c.is_empty());
+                chunks
+                    .par_iter_mut()
+                    .for_each(|c| c.sort_unstable_by_key(Event::order_key));
+                replay.feed(chunks)
+            },
+        );
+        if !fed {
             return None;
         }
+        outs = next.unwrap_or_default();
     }
     ing.jobs = jobs;
     Some((ing, merger.finish(), replay.finish(), diags))
