@@ -374,28 +374,14 @@ pub fn crash(
     let site = top.map(|f| site_of(i, f));
     let func = top.map(|f| i.str(f.func).into_owned());
     let messages: Vec<String> = d.messages.clone();
-    let map_of = |g: &Goroutine| {
-        g.frames
-            .iter()
-            .filter(|f| is_map_func(i.bytes(f.func)))
-            .find_map(|f| map_arg(i.bytes(f.func), i.bytes(f.args)))
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-    };
-    let suspects: Vec<Suspect> = gs
-        .iter()
-        .filter(|g| !running.iter().any(|r| r.id == g.id))
-        .filter_map(|g| {
-            let gsite = top_user(i, std, &g.frames).map(|f| site_of(i, f));
-            let same_map = map_address.is_some() && map_of(g) == map_address;
-            let same_site = site.is_some() && gsite == site;
-            (same_map || same_site).then(|| Suspect {
-                id: g.id,
-                state: i.str(g.state).into_owned(),
-                site: gsite,
-                same_map,
-            })
-        })
-        .collect();
+    let suspects = suspects(
+        i,
+        std,
+        &gs,
+        &running,
+        map_address.as_deref(),
+        site.as_deref(),
+    );
     let fp_site = site.as_deref().map(short_site).unwrap_or_default();
     let first_message = messages.first().map(String::as_str).unwrap_or("");
     let source = an.source(input, d.line);
@@ -419,23 +405,58 @@ pub fn crash(
         states,
         suspects,
         buckets: buckets(i, &gs),
-        goroutines: gs
-            .iter()
-            .map(|g| GoroutineOut {
-                id: g.id,
-                state: i.str(g.state).into_owned(),
-                wait_minutes: g.wait_minutes,
-                locked: g.locked,
-                site: top_user(i, std, &g.frames).map(|f| site_of(i, f)),
-                created_by: g.created_by.as_ref().map(|f| frame_out(i, f)),
-                parent: g.parent,
-            })
-            .collect(),
+        goroutines: gs.iter().map(|g| goroutine_out(i, std, g)).collect(),
         other_side: match (scope, crashing) {
             (Some(scope), Some(g)) => other_side(an, scope, g.id),
             _ => Vec::new(),
         },
         static_findings: Vec::new(),
+    }
+}
+
+/// The goroutines that did not crash but were at the crash's map (the map
+/// argument of a runtime map function on their stack) or at its site.
+fn suspects(
+    i: &Interner<'_>,
+    std: &StdFrames,
+    gs: &[&Goroutine],
+    running: &[&Goroutine],
+    map_address: Option<&str>,
+    site: Option<&str>,
+) -> Vec<Suspect> {
+    let map_of = |g: &Goroutine| {
+        g.frames
+            .iter()
+            .filter(|f| is_map_func(i.bytes(f.func)))
+            .find_map(|f| map_arg(i.bytes(f.func), i.bytes(f.args)))
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+    };
+    gs.iter()
+        .filter(|g| !running.iter().any(|r| r.id == g.id))
+        .filter_map(|g| {
+            let gsite = top_user(i, std, &g.frames).map(|f| site_of(i, f));
+            let same_map = map_address.is_some() && map_of(g).as_deref() == map_address;
+            let same_site = site.is_some() && gsite.as_deref() == site;
+            (same_map || same_site).then(|| Suspect {
+                id: g.id,
+                state: i.str(g.state).into_owned(),
+                site: gsite,
+                same_map,
+            })
+        })
+        .collect()
+}
+
+/// One goroutine of a dump, as the report lists it.
+fn goroutine_out(i: &Interner<'_>, std: &StdFrames, g: &Goroutine) -> GoroutineOut {
+    GoroutineOut {
+        id: g.id,
+        state: i.str(g.state).into_owned(),
+        wait_minutes: g.wait_minutes,
+        locked: g.locked,
+        site: top_user(i, std, &g.frames).map(|f| site_of(i, f)),
+        created_by: g.created_by.as_ref().map(|f| frame_out(i, f)),
+        parent: g.parent,
     }
 }
 
