@@ -445,7 +445,7 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Print the wall time of each stage to stderr.
+    /// Print the wall time, resident memory and heap after each stage to stderr.
     #[arg(long, hide = true)]
     pub timings: bool,
 

@@ -290,11 +290,12 @@ fn scan(config: Config, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         None => render(&config, &report, &views, out).context("writing the report")?,
     }
     if config.timings {
-        for (stage, d, rss) in &analysis.timings {
+        for (stage, d, rss, anon) in &analysis.timings {
             eprintln!(
-                "{stage:>10} {:>9.3} ms  rss {:>8.1} MiB",
+                "{stage:>10} {:>9.3} ms  rss {:>8.1} MiB  heap {:>7.1} MiB",
                 d.as_secs_f64() * 1e3,
-                *rss as f64 / 1024.0
+                *rss as f64 / 1024.0,
+                *anon as f64 / 1024.0
             );
         }
         eprintln!("{:>10} {:>9.3} ms", "advice", advised.as_secs_f64() * 1e3);

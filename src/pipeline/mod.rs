@@ -182,9 +182,10 @@ pub struct Analysis<'a> {
     pub statics: Vec<formats::static_findings::StaticFinding>,
     /// Race sites and dump digests, analysed from `races` and `dumps`.
     pub runtime: runtime::RuntimeFindings,
-    /// Wall time and resident memory (KiB, 0 when unknown) after each stage,
-    /// for `--timings` (never in the report).
-    pub timings: Vec<(&'static str, Duration, u64)>,
+    /// Wall time, resident memory and its anonymous part (heap and stacks;
+    /// KiB, 0 when unknown) after each stage, for `--timings` (never in the
+    /// report).
+    pub timings: Vec<(&'static str, Duration, u64, u64)>,
 }
 
 impl Analysis<'_> {
@@ -222,15 +223,16 @@ impl Analysis<'_> {
 }
 
 /// The process's resident set in KiB, from /proc (0 elsewhere).
-fn resident_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+fn resident_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("RssAnon:"))
 }
 
 /// Every problem of a run: all counted, the first [`Diagnostics::KEEP`] kept.
@@ -288,7 +290,7 @@ impl Diagnostics {
 
 /// Wall time and resident memory after each stage, for `--timings`.
 struct Clock {
-    laps: Vec<(&'static str, Duration, u64)>,
+    laps: Vec<(&'static str, Duration, u64, u64)>,
     last: Instant,
 }
 
@@ -302,7 +304,8 @@ impl Clock {
 
     fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
-        self.laps.push((name, now - self.last, resident_kib()));
+        let (rss, anon) = resident_kib();
+        self.laps.push((name, now - self.last, rss, anon));
         self.last = now;
     }
 }
