@@ -502,6 +502,10 @@ pub fn parse_chunk<'a>(
     }
     kernel.finish(&mut out, opts.max_diags);
     out.lines = lines.line_no;
+    // The times are kept until the end of the run: without their slack.
+    for m in &mut out.messages {
+        m.times.shrink_to_fit();
+    }
     out
 }
 
