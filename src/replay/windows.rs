@@ -58,6 +58,33 @@ impl Access {
     pub fn is_open(&self) -> bool {
         self.end == OPEN
     }
+
+    /// The window a begin opens (open until its end is found) or a single
+    /// record is.
+    fn of(ev: &Event) -> Access {
+        let (start, end) = match ev.kind {
+            Kind::AccessSpan => (ev.time, ev.aux.max(ev.time)),
+            _ => (ev.time, OPEN),
+        };
+        Access {
+            start,
+            end,
+            scope: ev.scope,
+            object: ev.object,
+            actor: ev.actor,
+            trace: ev.trace,
+            key: ev.key,
+            caller: ev.caller,
+            input: ev.input,
+            line: ev.line,
+            end_input: ev.input,
+            end_line: 0,
+            op: ev.op,
+            rate: ev.rate,
+            uncertain: false,
+            lockset: 0,
+        }
+    }
 }
 
 /// One actor's interval on one lock: a hold (`lock_acquired` to the
@@ -357,29 +384,10 @@ impl Builder {
     }
 
     fn access(&mut self, ev: &Event) {
-        let (start, end) = match ev.kind {
-            Kind::AccessSpan => (ev.time, ev.aux.max(ev.time)),
-            _ => (ev.time, OPEN),
-        };
         let idx = self.w.accesses.len() as u32;
-        self.w.accesses.push(Access {
-            start,
-            end,
-            scope: ev.scope,
-            object: ev.object,
-            actor: ev.actor,
-            trace: ev.trace,
-            key: ev.key,
-            caller: ev.caller,
-            input: ev.input,
-            line: ev.line,
-            end_input: ev.input,
-            end_line: 0,
-            op: ev.op,
-            rate: ev.rate,
-            uncertain: false,
-            lockset: 0,
-        });
+        let a = Access::of(ev);
+        let end = a.end;
+        self.w.accesses.push(a);
         if end == OPEN {
             self.open(ev, Pending::Access(idx, Bound::Scan));
         }
@@ -740,29 +748,8 @@ mod tests {
                 }
                 match ev.kind {
                     Kind::AccessSpan | Kind::AccessBegin => {
-                        let (start, end) = match ev.kind {
-                            Kind::AccessSpan => (ev.time, ev.aux.max(ev.time)),
-                            _ => (ev.time, OPEN),
-                        };
                         let idx = w.accesses.len() as u32;
-                        w.accesses.push(Access {
-                            start,
-                            end,
-                            scope: ev.scope,
-                            object: ev.object,
-                            actor: ev.actor,
-                            trace: ev.trace,
-                            key: ev.key,
-                            caller: ev.caller,
-                            input: ev.input,
-                            line: ev.line,
-                            end_input: ev.input,
-                            end_line: 0,
-                            op: ev.op,
-                            rate: ev.rate,
-                            uncertain: false,
-                            lockset: 0,
-                        });
+                        w.accesses.push(Access::of(ev));
                         if ev.kind == Kind::AccessBegin {
                             // Under both keys: an end may carry the id or only fields.
                             open_access.entry(fields_key(ev)).or_default().push(idx);
