@@ -310,21 +310,25 @@ impl Clock {
     }
 }
 
+/// What ingest, merge and the replay hand the analyses, by either path.
+pub struct Replayed<'a> {
+    pub ing: ingest::Ingested<'a>,
+    pub merged: merge::Merged<'a>,
+    /// Before [`stages::finish_replay`].
+    pub windows: Windows,
+    pub diags: Diagnostics,
+    /// `--mode hb`: one result per STD trace and per scope of the logs.
+    pub hb: Option<Vec<HbScope>>,
+}
+
 /// Ingest, merge, happens-before and the replay of every event at once:
 /// for several inputs, `--mode hb`, and logs out of time order.
-#[allow(clippy::type_complexity)]
 fn whole<'a>(
     inputs: &'a [Input],
     settings: &Settings,
     progress: &(dyn Fn(u32, u64) + Sync),
     clock: &mut Clock,
-) -> (
-    ingest::Ingested<'a>,
-    merge::Merged<'a>,
-    Windows,
-    Diagnostics,
-    Option<Vec<HbScope>>,
-) {
+) -> Replayed<'a> {
     let mut diags = Diagnostics::default();
     let mut ing = ingest::ingest(inputs, settings, &mut diags, progress);
     clock.lap("parse");
@@ -337,7 +341,13 @@ fn whole<'a>(
         stages::happens_before(&mut m, inputs, settings, std_scopes)
     });
     let windows = crate::replay::windows::build(merge::InOrder::new(std::mem::take(&mut m.chunks)));
-    (ing, m, windows, diags, hb)
+    Replayed {
+        ing,
+        merged: m,
+        windows,
+        diags,
+        hb,
+    }
 }
 
 /// Runs the pipeline over opened inputs. `progress` is told the input and
@@ -349,13 +359,20 @@ pub fn analyze<'a>(
 ) -> Analysis<'a> {
     let mut clock = Clock::start();
     let mut lossy = vec![0; inputs.len()];
-    let (ing, mut m, windows, mut diags, hb) = match stream::run(inputs, settings, progress) {
-        Some((ing, m, windows, diags)) => {
+    let replayed = match stream::run(inputs, settings, progress) {
+        Some(r) => {
             clock.lap("stream");
-            (ing, m, windows, diags, None)
+            r
         }
         None => whole(inputs, settings, progress, &mut clock),
     };
+    let Replayed {
+        ing,
+        merged: mut m,
+        windows,
+        mut diags,
+        hb,
+    } = replayed;
     let messages = std::mem::take(&mut m.messages);
     let mut windows = stages::finish_replay(
         windows,

@@ -11,9 +11,9 @@
 
 use rayon::prelude::*;
 
-use super::ingest::{self, Ingested, Job};
-use super::merge::{InOrder, Merged, Merger};
-use super::{Diagnostics, Mode, Settings};
+use super::ingest::{self, Job};
+use super::merge::{InOrder, Merger};
+use super::{Diagnostics, Mode, Replayed, Settings};
 use crate::event::Event;
 use crate::replay::windows::{Builder, Windows};
 use crate::source::Input;
@@ -29,7 +29,7 @@ pub fn run<'a>(
     inputs: &'a [Input],
     settings: &Settings,
     progress: &(dyn Fn(u32, u64) + Sync),
-) -> Option<(Ingested<'a>, Merged<'a>, Windows, Diagnostics)> {
+) -> Option<Replayed<'a>> {
     let chunk = settings.stream_chunk?;
     if settings.mode != Mode::Window {
         return None;
@@ -72,7 +72,13 @@ pub fn run<'a>(
         outs = next.unwrap_or_default();
     }
     ing.jobs = jobs;
-    Some((ing, merger.finish(), replay.finish(), diags))
+    Some(Replayed {
+        ing,
+        merged: merger.finish(),
+        windows: replay.finish(),
+        diags,
+        hb: None,
+    })
 }
 
 /// (time, input, line): the replay's order.
