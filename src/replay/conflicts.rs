@@ -9,10 +9,13 @@
 //! aggregated by *class* — (site, lock set), where a site is (op, caller) —
 //! with per-actor counts, so an arriving window learns how many earlier
 //! windows of each class it conflicts with in O(classes). Each class also
-//! records its arrivals (per actor too); when a window leaves, the arrivals
-//! during its life tell how many later windows it conflicted with. Counts are
-//! exact, the cost is O(n · classes · log n), and only `examples` pairs per
-//! conflict site are ever materialised.
+//! counts its arrivals (per actor too), and an arriving window notes those
+//! counters; when it leaves, their growth is how many later windows it
+//! conflicted with. What a window's pairs show (actors, traces, first and
+//! last) is added up as they are counted, so nothing of the sweep outlives
+//! the active windows but the sites. Counts are exact, the cost is
+//! O(n · (classes + log n)), and only `examples` pairs per conflict site are
+//! ever materialised.
 //!
 //! A class also carries whether its windows are uncertain (incomplete
 //! evidence) and the rate they were sampled at: a pair with an uncertain
@@ -206,24 +209,39 @@ struct Class {
     lockset: u32,
     tag: Tag,
     active: u32,
-    active_by_actor: FxHashMap<Sym, u32>,
+    /// Windows of the class that have arrived.
+    arrived: u64,
+    /// Per actor: (active windows, windows arrived).
+    by_actor: FxHashMap<Sym, (u32, u64)>,
     /// Active windows in arrival order, with departed ones removed lazily.
     members: Vec<u32>,
     departed: usize,
-    arrivals: Vec<u32>,
-    arrivals_by_actor: FxHashMap<Sym, Vec<u32>>,
 }
 
-/// Pairs of one site pair, accumulated during the sweep.
+/// Pairs of one site pair, accumulated during the sweep, with what the
+/// windows that take part in them show.
 struct SiteAcc {
     pairs: u64,
     examples: Vec<(u32, u32)>,
     /// Per (rate of the lower site's side, of the other's).
     rated: FxHashMap<(u8, u8), u64>,
+    actors: FxHashSet<Sym>,
+    traces: FxHashSet<Sym>,
+    first: i64,
+    last: i64,
 }
 
 /// A site pair, lower site first, and whether it is unconfirmed.
 type PairKey = ((u32, u32), bool);
+
+/// An active window: its class and, per compatible class that existed when
+/// it arrived, that class's arrivals then (all, and its own actor's), so
+/// that when it leaves the windows that arrived during its life are a
+/// difference of counters.
+struct Live {
+    class: u32,
+    snap: Vec<(u32, u64, u64)>,
+}
 
 struct Sweep<'a> {
     acc: &'a [Access],
@@ -237,11 +255,16 @@ struct Sweep<'a> {
     class_ids: FxHashMap<(u32, u32, Tag), u32>,
     /// `compat[i][j]`: windows of classes i and j can conflict.
     compat: Vec<Vec<bool>>,
-    class_of: Vec<u32>,
     gone: Vec<bool>,
     pairs: FxHashMap<PairKey, SiteAcc>,
-    /// (sweep position, partner site, unconfirmed, partner count)
-    partners: Vec<(u32, u32, bool, u64)>,
+    /// The group has sampling rates: pairs are also counted per key.
+    rated: bool,
+    /// Per (site pair, key): the pairs its accesses take part in.
+    spread: FxHashMap<(PairKey, Sym), u64>,
+    actors: FxHashMap<Sym, ActorStats>,
+    /// Slots of active windows, and the free ones.
+    live: Vec<Live>,
+    free: Vec<u32>,
 }
 
 impl<'a> Sweep<'a> {
@@ -256,10 +279,13 @@ impl<'a> Sweep<'a> {
             classes: Vec::new(),
             class_ids: FxHashMap::default(),
             compat: Vec::new(),
-            class_of: Vec::with_capacity(idx.len()),
             gone: vec![false; idx.len()],
             pairs: FxHashMap::default(),
-            partners: Vec::new(),
+            rated: idx.iter().any(|&i| acc[i as usize].rate != 0),
+            spread: FxHashMap::default(),
+            actors: FxHashMap::default(),
+            live: Vec::new(),
+            free: Vec::new(),
         }
     }
 
@@ -284,11 +310,10 @@ impl<'a> Sweep<'a> {
             lockset: a.lockset,
             tag,
             active: 0,
-            active_by_actor: FxHashMap::default(),
+            arrived: 0,
+            by_actor: FxHashMap::default(),
             members: Vec::new(),
             departed: 0,
-            arrivals: Vec::new(),
-            arrivals_by_actor: FxHashMap::default(),
         });
         self.class_ids.insert((site, a.lockset, tag), c);
         let write = |k: &Class, sites: &[Site]| sites[k.site as usize].0.is_write();
@@ -310,33 +335,51 @@ impl<'a> Sweep<'a> {
 
     fn run(mut self) -> Conflicts {
         let n = self.idx.len() as u32;
-        let mut heap: BinaryHeap<Reverse<(i64, u32)>> = BinaryHeap::new();
+        // (end + slack, sweep position, live slot)
+        let mut heap: BinaryHeap<Reverse<(i64, u32, u32)>> = BinaryHeap::new();
         for pos in 0..n {
             let a = self.access(pos);
-            while let Some(&Reverse((end, b))) = heap.peek() {
+            while let Some(&Reverse((end, b, slot))) = heap.peek() {
                 if end > a.start {
                     break;
                 }
                 heap.pop();
-                self.leave(b);
+                self.leave(b, slot);
             }
             let c = self.class_for(a);
-            self.class_of.push(c);
             self.arrive(pos, c);
             let class = &mut self.classes[c as usize];
             class.active += 1;
-            *class.active_by_actor.entry(a.actor).or_default() += 1;
+            class.arrived += 1;
+            let mine = class.by_actor.entry(a.actor).or_default();
+            mine.0 += 1;
+            mine.1 += 1;
             class.members.push(pos);
-            class.arrivals.push(pos);
-            class
-                .arrivals_by_actor
-                .entry(a.actor)
-                .or_default()
-                .push(pos);
-            heap.push(Reverse((a.end.saturating_add(self.opts.slack), pos)));
+            let snap = self.compat[c as usize]
+                .iter()
+                .enumerate()
+                .filter(|&(_, &ok)| ok)
+                .map(|(k, _)| {
+                    let class = &self.classes[k];
+                    let same = class.by_actor.get(&a.actor).map_or(0, |v| v.1);
+                    (k as u32, class.arrived, same)
+                })
+                .collect();
+            let live = Live { class: c, snap };
+            let slot = match self.free.pop() {
+                Some(s) => {
+                    self.live[s as usize] = live;
+                    s
+                }
+                None => {
+                    self.live.push(live);
+                    self.live.len() as u32 - 1
+                }
+            };
+            heap.push(Reverse((a.end.saturating_add(self.opts.slack), pos, slot)));
         }
-        while let Some(Reverse((_, b))) = heap.pop() {
-            self.leave(b);
+        while let Some(Reverse((_, b, slot))) = heap.pop() {
+            self.leave(b, slot);
         }
         self.finish()
     }
@@ -353,26 +396,31 @@ impl<'a> Sweep<'a> {
             if class.active == 0 || !self.compat[c as usize][k] {
                 continue;
             }
-            let same = class.active_by_actor.get(&a.actor).copied().unwrap_or(0);
+            let same = class.by_actor.get(&a.actor).map_or(0, |v| v.0);
             let n = (class.active - same) as u64;
             if n == 0 {
                 continue;
             }
-            let unconfirmed = my_tag.0 || class.tag.0;
-            let key = (ordered(my_site, class.site), unconfirmed);
+            let (partner, partner_tag) = (class.site, class.tag);
+            let unconfirmed = my_tag.0 || partner_tag.0;
+            let key = (ordered(my_site, partner), unconfirmed);
             let want = self.opts.examples;
-            let site_acc = self.pairs.entry(key).or_insert(SiteAcc {
+            let site_acc = self.pairs.entry(key).or_insert_with(|| SiteAcc {
                 pairs: 0,
                 examples: Vec::new(),
                 rated: FxHashMap::default(),
+                actors: FxHashSet::default(),
+                traces: FxHashSet::default(),
+                first: i64::MAX,
+                last: i64::MIN,
             });
             site_acc.pairs += n;
-            if my_tag.1 != 0 || class.tag.1 != 0 {
-                let rates = rates_in_order(my_site, my_tag.1, class.site, class.tag.1);
+            if my_tag.1 != 0 || partner_tag.1 != 0 {
+                let rates = rates_in_order(my_site, my_tag.1, partner, partner_tag.1);
                 *site_acc.rated.entry(rates).or_default() += n;
             }
             if site_acc.examples.len() < want {
-                for &b in &class.members {
+                for &b in &self.classes[k].members {
                     if site_acc.examples.len() >= want {
                         break;
                     }
@@ -385,40 +433,50 @@ impl<'a> Sweep<'a> {
                     }
                 }
             }
-            self.partners.push((pos, class.site, unconfirmed, n));
+            self.took_part(a, key, n);
         }
     }
 
     /// Removes `pos` from the active set, counting the windows that arrived
     /// while it was active and conflict with it.
-    fn leave(&mut self, pos: u32) {
+    fn leave(&mut self, pos: u32, slot: u32) {
         let a = self.access(pos);
-        let c = self.class_of[pos as usize] as usize;
+        let Live { class: c, snap } = std::mem::replace(
+            &mut self.live[slot as usize],
+            Live {
+                class: 0,
+                snap: Vec::new(),
+            },
+        );
+        self.free.push(slot);
+        let c = c as usize;
         let mine = self.classes[c].tag.0;
+        let my_site = self.classes[c].site;
+        let mut snap = snap.into_iter().peekable();
         for k in 0..self.classes.len() {
             if !self.compat[c][k] {
                 continue;
             }
+            // A class made after `pos` arrived has all its arrivals after it.
+            let (then, then_same) = match snap.next_if(|s| s.0 as usize == k) {
+                Some((_, all, same)) => (all, same),
+                None => (0, 0),
+            };
             let class = &self.classes[k];
-            let after = |v: &[u32]| (v.len() - v.partition_point(|&x| x <= pos)) as u64;
-            let total = after(&class.arrivals);
+            let total = class.arrived - then;
             if total == 0 {
                 continue;
             }
-            let same = class
-                .arrivals_by_actor
-                .get(&a.actor)
-                .map_or(0, |v| after(v));
+            let same = class.by_actor.get(&a.actor).map_or(0, |v| v.1) - then_same;
             if total > same {
-                let unconfirmed = mine || class.tag.0;
-                self.partners
-                    .push((pos, class.site, unconfirmed, total - same));
+                let key = (ordered(my_site, class.site), mine || class.tag.0);
+                self.took_part(a, key, total - same);
             }
         }
         let class = &mut self.classes[c];
         class.active -= 1;
-        if let Some(v) = class.active_by_actor.get_mut(&a.actor) {
-            *v -= 1;
+        if let Some(v) = class.by_actor.get_mut(&a.actor) {
+            v.0 -= 1;
         }
         self.gone[pos as usize] = true;
         class.departed += 1;
@@ -429,11 +487,45 @@ impl<'a> Sweep<'a> {
         }
     }
 
-    fn finish(mut self) -> Conflicts {
+    /// `a` takes part in `n` pairs of the site pair `key`.
+    fn took_part(&mut self, a: &Access, key: PairKey, n: u64) {
+        let s = self
+            .pairs
+            .get_mut(&key)
+            .expect("a window takes part only in counted site pairs");
+        s.actors.insert(a.actor);
+        if !a.trace.is_none() {
+            s.traces.insert(a.trace);
+        }
+        s.first = s.first.min(a.start);
+        s.last = s.last.max(a.start);
+        if self.rated {
+            *self.spread.entry((key, a.key)).or_default() += n;
+        }
+        if key.1 {
+            return;
+        }
+        let first = self.access(0);
+        let st = self.actors.entry(a.actor).or_insert_with(|| ActorStats {
+            scope: first.scope,
+            object: first.object,
+            actor: a.actor,
+            pairs: 0,
+            ops: BTreeSet::new(),
+            traces: FxHashSet::default(),
+        });
+        st.pairs += n;
+        st.ops.insert(a.op);
+        if !a.trace.is_none() {
+            st.traces.insert(a.trace);
+        }
+    }
+
+    fn finish(self) -> Conflicts {
         let first = self.access(0);
         let (scope, object) = (first.scope, first.object);
         let mut stats: FxHashMap<PairKey, SiteStats> = FxHashMap::default();
-        for (key, acc) in self.pairs.drain() {
+        for (key, acc) in self.pairs {
             let ((k0, k1), unconfirmed) = key;
             let (s0, s1) = (self.sites[k0 as usize], self.sites[k1 as usize]);
             let sides = if s0 <= s1 { [s0, s1] } else { [s1, s0] };
@@ -457,10 +549,10 @@ impl<'a> Sweep<'a> {
                     sides,
                     kind: ConflictKind::of(s0.0, s1.0),
                     pairs: acc.pairs,
-                    actors: FxHashSet::default(),
-                    traces: FxHashSet::default(),
-                    first: i64::MAX,
-                    last: i64::MIN,
+                    actors: acc.actors,
+                    traces: acc.traces,
+                    first: acc.first,
+                    last: acc.last,
                     examples: acc.examples,
                     unconfirmed,
                     rated,
@@ -468,50 +560,12 @@ impl<'a> Sweep<'a> {
                 },
             );
         }
-        let mut spread: FxHashMap<(PairKey, Sym), u64> = FxHashMap::default();
-        let mut actors: FxHashMap<Sym, ActorStats> = FxHashMap::default();
-        self.partners.sort_unstable();
-        for group in self
-            .partners
-            .chunk_by(|x, y| (x.0, x.1, x.2) == (y.0, y.1, y.2))
-        {
-            let (pos, partner, unconfirmed, _) = group[0];
-            let n: u64 = group.iter().map(|g| g.3).sum();
-            let a = self.access(pos);
-            let my_site = self.classes[self.class_of[pos as usize] as usize].site;
-            let s = stats
-                .get_mut(&(ordered(my_site, partner), unconfirmed))
-                .expect("a partner count implies a counted site pair");
-            s.actors.insert(a.actor);
-            if !a.trace.is_none() {
-                s.traces.insert(a.trace);
-            }
-            s.first = s.first.min(a.start);
-            s.last = s.last.max(a.start);
+        for ((site, _), n) in self.spread {
+            let s = stats.get_mut(&site).expect("counted");
+            // Only the pairs of a site with rates make an estimate.
             if !s.rated.is_empty() {
-                *spread
-                    .entry(((ordered(my_site, partner), unconfirmed), a.key))
-                    .or_default() += n;
+                s.key_spread.push(n);
             }
-            if unconfirmed {
-                continue;
-            }
-            let st = actors.entry(a.actor).or_insert_with(|| ActorStats {
-                scope,
-                object,
-                actor: a.actor,
-                pairs: 0,
-                ops: BTreeSet::new(),
-                traces: FxHashSet::default(),
-            });
-            st.pairs += n;
-            st.ops.insert(a.op);
-            if !a.trace.is_none() {
-                st.traces.insert(a.trace);
-            }
-        }
-        for ((site, _), n) in spread {
-            stats.get_mut(&site).expect("counted").key_spread.push(n);
         }
         for s in stats.values_mut() {
             s.key_spread.sort_unstable();
@@ -520,7 +574,7 @@ impl<'a> Sweep<'a> {
         // figure is "pairs that include one of this actor's windows".
         Conflicts {
             sites: stats.into_values().collect(),
-            actors: actors.into_values().collect(),
+            actors: self.actors.into_values().collect(),
         }
     }
 }
