@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::formats::Severity;
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use crate::intern::{Interner, Sym};
@@ -775,6 +776,85 @@ fn opt(s: std::borrow::Cow<'_, str>) -> Option<String> {
     }
 }
 
+/// What the summary counts among the windows.
+struct WindowCounts {
+    actors: u64,
+    objects: u64,
+    open_accesses: u64,
+}
+
+impl WindowCounts {
+    /// Counted through sets: a few distinct among every window and hold.
+    fn of(an: &Analysis<'_>) -> WindowCounts {
+        let accesses = &an.windows.accesses;
+        let actors: FxHashSet<(u32, Sym)> = accesses
+            .iter()
+            .map(|a| (a.scope, a.actor))
+            .chain(an.windows.holds.iter().map(|h| (h.scope, h.actor)))
+            .collect();
+        let objects: FxHashSet<(u32, Sym)> = accesses.iter().map(|a| (a.scope, a.object)).collect();
+        WindowCounts {
+            actors: actors.len() as u64,
+            objects: objects.len() as u64,
+            open_accesses: accesses.iter().filter(|a| a.is_open()).count() as u64,
+        }
+    }
+}
+
+/// The goroutine → map graph of the selected conflicts, and its goroutines.
+fn graph_of(an: &Analysis<'_>, f: &Selection<'_, '_>) -> (Vec<GraphEdge>, Vec<GraphActor>) {
+    let sym = |s: Sym| an.interner.str(s).into_owned();
+    let mut graph: Vec<GraphEdge> = an
+        .conflicts
+        .actors
+        .iter()
+        .filter(|st| f.actor_object(st.scope, st.object, st.actor))
+        .map(|st| GraphEdge {
+            scope: an.scope_name(st.scope),
+            object: sym(st.object),
+            object_name: an.name_of(st.scope, st.object),
+            actor: sym(st.actor),
+            ops: st.ops.iter().map(|o| o.name()).collect(),
+            pairs: st.pairs,
+        })
+        .collect();
+    graph.sort_by(|a, b| {
+        (&a.scope, &a.object, natural_key(&a.actor)).cmp(&(
+            &b.scope,
+            &b.object,
+            natural_key(&b.actor),
+        ))
+    });
+    let mut by_actor: BTreeMap<(u32, Sym), Vec<&FxHashSet<Sym>>> = BTreeMap::new();
+    for st in &an.conflicts.actors {
+        by_actor
+            .entry((st.scope, st.actor))
+            .or_default()
+            .push(&st.traces);
+    }
+    let graph_actors = by_actor
+        .into_iter()
+        .map(|((scope, actor), sets)| {
+            // Most goroutines touch one map: its set needs no union.
+            let union: FxHashSet<Sym>;
+            let traces = match sets.as_slice() {
+                [one] => *one,
+                _ => {
+                    union = sets.iter().flat_map(|s| s.iter().copied()).collect();
+                    &union
+                }
+            };
+            GraphActor {
+                scope: an.scope_name(scope),
+                actor: sym(actor),
+                trace_count: traces.len() as u64,
+                traces: smallest(&an.interner, traces.iter().copied(), GRAPH_TRACES),
+            }
+        })
+        .collect();
+    (graph, graph_actors)
+}
+
 impl Report {
     pub fn build(an: &Analysis<'_>) -> Report {
         Report::build_filtered(an, &Filters::default())
@@ -893,10 +973,18 @@ impl Report {
             .iter()
             .filter(|s| f.site(s))
             .partition(|s| !s.unconfirmed);
-        let mut sites: Vec<ConflictSite> = confirmed.into_iter().map(site_of).collect();
+        // The sites, the graph and the window counts are independent: each
+        // walks sets of a log's size, so they are built side by side.
+        let ((mut sites, mut unconfirmed_sites), ((graph, graph_actors), counts)) = rayon::join(
+            || {
+                rayon::join(
+                    || confirmed.into_par_iter().map(site_of).collect::<Vec<_>>(),
+                    || unconfirmed.into_par_iter().map(site_of).collect::<Vec<_>>(),
+                )
+            },
+            || rayon::join(|| graph_of(an, &f), || WindowCounts::of(an)),
+        );
         sites.sort_by(order);
-        let mut unconfirmed_sites: Vec<ConflictSite> =
-            unconfirmed.into_iter().map(site_of).collect();
         unconfirmed_sites.sort_by(order);
         let mut conflicts: Vec<Conflict> = sites
             .iter()
@@ -906,52 +994,6 @@ impl Report {
             .hb
             .as_ref()
             .map(|scopes| hb_report(an, scopes, &mut conflicts));
-
-        let mut graph: Vec<GraphEdge> = an
-            .conflicts
-            .actors
-            .iter()
-            .filter(|st| f.actor_object(st.scope, st.object, st.actor))
-            .map(|st| GraphEdge {
-                scope: an.scope_name(st.scope),
-                object: sym(st.object),
-                object_name: an.name_of(st.scope, st.object),
-                actor: sym(st.actor),
-                ops: st.ops.iter().map(|o| o.name()).collect(),
-                pairs: st.pairs,
-            })
-            .collect();
-        graph.sort_by(|a, b| {
-            (&a.scope, &a.object, natural_key(&a.actor)).cmp(&(
-                &b.scope,
-                &b.object,
-                natural_key(&b.actor),
-            ))
-        });
-        let mut by_actor: BTreeMap<(u32, Sym), FxHashSet<Sym>> = BTreeMap::new();
-        for st in &an.conflicts.actors {
-            by_actor
-                .entry((st.scope, st.actor))
-                .or_default()
-                .extend(st.traces.iter().copied());
-        }
-        let graph_actors = by_actor
-            .into_iter()
-            .map(|((scope, actor), traces)| GraphActor {
-                scope: an.scope_name(scope),
-                actor: sym(actor),
-                trace_count: traces.len() as u64,
-                traces: smallest(&an.interner, traces.into_iter(), GRAPH_TRACES),
-            })
-            .collect();
-
-        // Counted through sets: a few distinct among every window and hold.
-        let actors: FxHashSet<(u32, Sym)> = accesses
-            .iter()
-            .map(|a| (a.scope, a.actor))
-            .chain(an.windows.holds.iter().map(|h| (h.scope, h.actor)))
-            .collect();
-        let objects: FxHashSet<(u32, Sym)> = accesses.iter().map(|a| (a.scope, a.object)).collect();
 
         let (races, race_blocks) = runtime::races(an);
         let crashes = runtime::crashes(an);
@@ -980,10 +1022,10 @@ impl Report {
         let summary = Summary {
             events: an.events as u64,
             accesses: accesses.len() as u64,
-            open_accesses: accesses.iter().filter(|a| a.is_open()).count() as u64,
+            open_accesses: counts.open_accesses,
             holds: an.windows.holds.len() as u64,
-            actors: actors.len() as u64,
-            objects: objects.len() as u64,
+            actors: counts.actors,
+            objects: counts.objects,
             races: race_blocks,
             parse_errors: an.parse_errors(),
             diagnostics: an.diagnostic_count,
