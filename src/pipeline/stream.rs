@@ -1,4 +1,4 @@
-//! The streamed path of one log: chunks are parsed a few at a time, merged
+//! The streamed path of one log: chunks are parsed a batch at a time, merged
 //! and replayed as they come, so the events of the whole log never exist at
 //! once (only those of the chunks in flight and the newest chunk's, held
 //! back until the next ones show they come first).
@@ -22,6 +22,9 @@ use crate::source::Input;
 /// weigh little, big enough that merging them costs little.
 pub const CHUNK: usize = 4 << 20;
 
+/// Chunks parsed at once, per thread.
+const BATCH: usize = 4;
+
 /// Ingest, merge and replay of a run whose chunks are all of one input;
 /// `None` when the run is not such a run, or its input turned out to be out
 /// of time order.
@@ -43,8 +46,11 @@ pub fn run<'a>(
     let jobs = std::mem::take(&mut ing.jobs);
     let mut merger = Merger::new(inputs.len());
     let mut replay = Replay::default();
+    // Four chunks a thread: the merge and replay of one batch take a thread
+    // about as long as a chunk takes to parse, so with fewer the other
+    // thread waits at the end of each batch.
     let groups: Vec<&[Job]> = jobs
-        .chunks(rayon::current_num_threads().max(1) * 2)
+        .chunks(rayon::current_num_threads().max(1) * BATCH)
         .collect();
     let mut outs = ingest::parse(inputs, settings, groups[0], progress);
     for (k, group) in groups.iter().enumerate() {
