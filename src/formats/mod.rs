@@ -240,7 +240,10 @@ pub struct MessageSeries {
     pub scope: u32,
     /// A hash of the level and the message.
     pub hash: u64,
+    /// While the chunk is parsed.
     pub times: Vec<i64>,
+    /// Once it is.
+    pub packed: crate::replay::lossy::PackedTimes,
 }
 
 /// Numeric pairing ids seen on begins: their range and count.
@@ -267,6 +270,7 @@ impl ChunkOut<'_> {
                 scope,
                 hash,
                 times: Vec::new(),
+                packed: Default::default(),
             });
         }
         self.messages[id as usize].times.push(time);
@@ -502,9 +506,9 @@ pub fn parse_chunk<'a>(
     }
     kernel.finish(&mut out, opts.max_diags);
     out.lines = lines.line_no;
-    // The times are kept until the end of the run: without their slack.
+    // The times are kept until the end of the run: packed.
     for m in &mut out.messages {
-        m.times.shrink_to_fit();
+        m.packed = crate::replay::lossy::PackedTimes::pack(&std::mem::take(&mut m.times));
     }
     out
 }

@@ -18,12 +18,13 @@ use crate::formats::ChunkOut;
 use crate::formats::goruntime::dump::Dump;
 use crate::formats::goruntime::race::RaceBlock;
 use crate::intern::{Interner, Sym};
+use crate::replay::lossy::PackedTimes;
 use crate::source::Input;
 
 /// Times of one (scope, level, message), the first input that had it; kept
-/// as each chunk's piece, joined only when the series is used (joining them
-/// here would copy them all while the chunks' events are still there).
-pub type MessageTimes = FxHashMap<(ScopeKey, u64), (u32, Vec<Vec<i64>>)>;
+/// as each chunk's piece, packed, and unpacked one series at a time when
+/// the lossy intervals are worked out.
+pub type MessageTimes = FxHashMap<(ScopeKey, u64), (u32, Vec<PackedTimes>)>;
 /// Numeric pairing ids per scope: (first input, min, max, count).
 pub type PairIds = FxHashMap<ScopeKey, (u32, u64, u64, u64)>;
 
@@ -284,8 +285,8 @@ impl<'a> Merged<'a> {
                 .messages
                 .entry((key_of(msg.scope), msg.hash))
                 .or_insert_with(|| (n, Vec::new()));
-            if !msg.times.is_empty() {
-                entry.1.push(msg.times);
+            if !msg.packed.is_empty() {
+                entry.1.push(msg.packed);
             }
         }
         for p in out.pair_ids.drain(..) {

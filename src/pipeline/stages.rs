@@ -16,7 +16,7 @@ use crate::replay::conflicts::{self, Conflicts, SweepOptions};
 use crate::replay::contention::{self, Contention};
 use crate::replay::hb_input::{self, HbScope};
 use crate::replay::locksets::{self, Locksets};
-use crate::replay::lossy::{self, Lossy, Sampler};
+use crate::replay::lossy::{self, Lossy, PackedTimes, Sampler};
 use crate::replay::windows::{self, Windows};
 use crate::source::Input;
 
@@ -158,9 +158,11 @@ fn lossy_intervals(
     sampler: Sampler,
     per_input: &mut [u64],
 ) -> Lossy {
-    let series: Vec<(u32, u32, Vec<Vec<i64>>)> = messages
+    let series: Vec<(u32, u32, Vec<PackedTimes>)> = messages
         .into_iter()
-        .filter(|(_, (_, t))| t.iter().map(Vec::len).sum::<usize>() >= sampler.first as usize)
+        .filter(|(_, (_, t))| {
+            t.iter().map(PackedTimes::len).sum::<usize>() >= sampler.first as usize
+        })
         .filter_map(|((key, _), (input, t))| Some((*scope_ids.get(&key)?, input, t)))
         .collect();
     // (scope, input, intervals)
@@ -168,16 +170,13 @@ fn lossy_intervals(
     let found: Vec<Found> = series
         .into_par_iter()
         .map(|(scope, input, pieces)| {
-            let mut times = if pieces.len() == 1 {
-                pieces.into_iter().next().unwrap_or_default()
-            } else {
-                pieces.concat()
-            };
-            if !times.is_sorted() {
-                times.sort_unstable();
-            }
             let mut v = Vec::new();
-            lossy::intervals(&times, sampler, &mut v);
+            let in_order = pieces.iter().flat_map(PackedTimes::iter);
+            if lossy::intervals_in_order(in_order, sampler, &mut v).is_none() {
+                let mut times: Vec<i64> = pieces.iter().flat_map(PackedTimes::iter).collect();
+                times.sort_unstable();
+                lossy::intervals(&times, sampler, &mut v);
+            }
             (scope, input, v)
         })
         .collect();

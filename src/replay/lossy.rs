@@ -73,6 +73,118 @@ impl fmt::Display for Sampler {
     }
 }
 
+/// A run of record times, as kept until the end of the run: each the
+/// difference from the one before, zigzagged into a LEB128 varint (records
+/// of one message come microseconds apart, so most take two or three bytes
+/// instead of eight).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackedTimes {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl PackedTimes {
+    pub fn pack(times: &[i64]) -> PackedTimes {
+        let mut bytes = Vec::with_capacity(times.len() * 3);
+        let mut last = 0i64;
+        for &t in times {
+            let d = t.wrapping_sub(last);
+            last = t;
+            let mut z = ((d << 1) ^ (d >> 63)) as u64;
+            while z >= 0x80 {
+                bytes.push(z as u8 | 0x80);
+                z >>= 7;
+            }
+            bytes.push(z as u8);
+        }
+        bytes.shrink_to_fit();
+        PackedTimes {
+            bytes,
+            len: times.len(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The times, in the order they were packed.
+    pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
+        let mut bytes = self.bytes.iter();
+        let mut last = 0i64;
+        std::iter::from_fn(move || {
+            let (mut z, mut shift) = (0u64, 0u32);
+            loop {
+                let b = *bytes.next()?;
+                z |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    break;
+                }
+                shift += 7;
+            }
+            last = last.wrapping_add((z >> 1) as i64 ^ -((z & 1) as i64));
+            Some(last)
+        })
+    }
+}
+
+/// The lossy intervals of one message's record times given in order, in one
+/// pass: what [`intervals`] finds in the slice of them. `None`, with nothing
+/// appended, when a time is earlier than the one before it.
+pub fn intervals_in_order(
+    times: impl Iterator<Item = i64>,
+    s: Sampler,
+    out: &mut Vec<(i64, i64)>,
+) -> Option<()> {
+    let first = s.first.max(1);
+    let mut found = Vec::new();
+    // The open tick: its start and end, records so far, the time of its
+    // FIRST-th record and of the one after.
+    let mut tick: Option<(i64, i64, u64, i64, Option<i64>)> = None;
+    let close = |tick: (i64, i64, u64, i64, Option<i64>), found: &mut Vec<(i64, i64)>| {
+        let (start, end, n, at, next) = tick;
+        if n >= first {
+            let mean_gap = ((at - start) / (first as i64 - 1).max(1)).max(1);
+            let gap = next.map_or(end - at, |t| t - at);
+            if gap >= mean_gap.saturating_mul(s.collapse()) {
+                found.push((at.saturating_add(1), end));
+            }
+        }
+    };
+    let mut prev = i64::MIN;
+    for t in times {
+        if t < prev {
+            return None;
+        }
+        prev = t;
+        match &mut tick {
+            Some((_, end, n, at, next)) if t < *end => {
+                *n += 1;
+                if *n == first {
+                    *at = t;
+                } else if *n == first + 1 {
+                    *next = Some(t);
+                }
+            }
+            _ => {
+                if let Some(done) = tick.take() {
+                    close(done, &mut found);
+                }
+                tick = Some((t, t.saturating_add(s.tick_ns), 1, t, None));
+            }
+        }
+    }
+    if let Some(done) = tick {
+        close(done, &mut found);
+    }
+    out.extend(found);
+    Some(())
+}
+
 /// Appends the lossy intervals `[from, to)` of one message's record times
 /// (sorted) to `out`.
 pub fn intervals(times: &[i64], s: Sampler, out: &mut Vec<(i64, i64)>) {
@@ -140,6 +252,63 @@ impl Lossy {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        #[test]
+        fn packed_times_unpack_to_what_was_packed(times in proptest::collection::vec(proptest::num::i64::ANY, 0..200)) {
+            let p = PackedTimes::pack(&times);
+            let back: Vec<i64> = p.iter().collect();
+            proptest::prop_assert_eq!(p.len(), times.len());
+            proptest::prop_assert_eq!(back, times);
+        }
+
+        /// The one-pass intervals equal the slice's, for sorted times at
+        /// sampler-like densities, with FIRST of 1 to 5.
+        #[test]
+        fn one_pass_intervals_equal_the_slices(
+            gaps in proptest::collection::vec(
+                proptest::prop_oneof![0i64..5, 0i64..200, 150i64..4000],
+                0..300,
+            ),
+            first in 1u64..6,
+            thereafter in 1u64..12,
+        ) {
+            let s = Sampler { first, thereafter, tick_ns: 1000 };
+            let mut times = Vec::new();
+            let mut t = -500i64;
+            for g in gaps {
+                t += g;
+                times.push(t);
+            }
+            let mut want = Vec::new();
+            intervals(&times, s, &mut want);
+            let mut got = Vec::new();
+            proptest::prop_assert_eq!(intervals_in_order(times.iter().copied(), s, &mut got), Some(()));
+            proptest::prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn one_pass_intervals_refuse_times_out_of_order(
+            mut times in proptest::collection::vec(0i64..10_000, 2..100),
+        ) {
+            times.sort_unstable();
+            times.reverse();
+            proptest::prop_assume!(times[0] != times[times.len() - 1]);
+            let mut got = vec![(1, 2)];
+            proptest::prop_assert_eq!(intervals_in_order(times.into_iter(), Sampler::ZAP, &mut got), None);
+            proptest::prop_assert_eq!(got, vec![(1, 2)]);
+        }
+    }
+
+    #[test]
+    fn close_times_pack_small() {
+        let times: Vec<i64> = (0..1000)
+            .map(|i| 1_795_699_453_893_107_310 + i * 3_517)
+            .collect();
+        let p = PackedTimes::pack(&times);
+        // The first is a full varint, the rest two bytes each.
+        assert!(p.bytes.len() <= 10 + 999 * 2, "{} bytes", p.bytes.len());
+    }
+
     use super::*;
 
     fn run(times: &[i64]) -> Vec<(i64, i64)> {
